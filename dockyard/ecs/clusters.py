@@ -1,0 +1,63 @@
+"""Cluster domain logic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dockyard.ecs import arns
+from dockyard.ecs.errors import cluster_not_found
+from dockyard.ecs.state import Cluster, EcsState
+
+DEFAULT_CLUSTER = "default"
+
+
+def create(state: EcsState, name: str | None, **config: Any) -> Cluster:
+    """AWS answers CreateCluster for an existing ACTIVE cluster with that cluster, unchanged."""
+    name = name or DEFAULT_CLUSTER
+    existing = state.clusters.get(name)
+    if existing is not None and existing.status == "ACTIVE":
+        return existing
+    cluster = Cluster(name=name, arn=state.arn("cluster", name))
+    apply(cluster, **config)
+    state.clusters[name] = cluster
+    return cluster
+
+
+def apply(cluster: Cluster, **config: Any) -> None:
+    """Applies the optional CreateCluster/UpdateCluster members that were given."""
+    if config.get("tags") is not None:
+        cluster.tags = list(config["tags"])
+    if config.get("settings") is not None:
+        merge_settings(cluster, config["settings"])
+    if config.get("configuration") is not None:
+        cluster.configuration = config["configuration"]
+    if config.get("capacityProviders") is not None:
+        cluster.capacity_providers = list(config["capacityProviders"])
+    if config.get("defaultCapacityProviderStrategy") is not None:
+        cluster.default_strategy = list(config["defaultCapacityProviderStrategy"])
+    if config.get("serviceConnectDefaults") is not None:
+        cluster.service_connect_defaults = config["serviceConnectDefaults"]
+
+
+def merge_settings(cluster: Cluster, settings: list[dict[str, str]]) -> None:
+    by_name = {s["name"]: s for s in cluster.settings}
+    for setting in settings:
+        by_name[setting["name"]] = {"name": setting["name"], "value": setting.get("value", "")}
+    cluster.settings = list(by_name.values())
+
+
+def find(state: EcsState, ref: str | None) -> Cluster | None:
+    """The cluster named by a short name or ARN (``default`` when omitted), whatever its status."""
+    return state.clusters.get(arns.short_name(ref or DEFAULT_CLUSTER, "cluster"))
+
+
+def get_active(state: EcsState, ref: str | None) -> Cluster:
+    cluster = find(state, ref)
+    if cluster is None or cluster.status != "ACTIVE":
+        raise cluster_not_found()
+    return cluster
+
+
+def missing_arn(state: EcsState, ref: str) -> str:
+    """The ARN AWS reports in ``failures[]`` for a cluster that does not exist."""
+    return ref if arns.parse(ref) else state.arn("cluster", ref)

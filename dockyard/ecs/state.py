@@ -1,0 +1,35 @@
+"""ECS resources of one account and region. Plain data: the domain modules change it, the provider shapes it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from dockyard.ecs import arns
+
+JSON = dict[str, Any]
+
+
+@dataclass
+class Cluster:
+    name: str
+    arn: str
+    tags: list[JSON] = field(default_factory=list)
+    settings: list[JSON] = field(default_factory=lambda: [{"name": "containerInsights", "value": "disabled"}])
+    configuration: JSON | None = None
+    capacity_providers: list[str] = field(default_factory=list)
+    default_strategy: list[JSON] = field(default_factory=list)
+    service_connect_defaults: JSON | None = None
+    status: str = "ACTIVE"
+    created_at: float = field(default_factory=time.time)
+
+
+@dataclass
+class EcsState:
+    account: str
+    region: str
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+
+    def arn(self, kind: str, rest: str) -> str:
+        return arns.arn(self.region, self.account, kind, rest)

@@ -1,0 +1,1 @@
+"""The HTTP server: ASGI app, routing, request context and the internal endpoints."""

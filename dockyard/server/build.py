@@ -1,0 +1,16 @@
+"""Assembles the app from the service packages."""
+
+from __future__ import annotations
+
+from dockyard.config import Settings
+from dockyard.server import internal
+from dockyard.server.app import App
+
+
+def build_app(settings: Settings | None = None) -> App:
+    from dockyard import ecs
+
+    app = App(settings)
+    internal.install(app)
+    ecs.install(app)
+    return app
