@@ -58,7 +58,10 @@ def start_server(data_dir: Path, env: dict[str, str] | None = None, port: int | 
     with log.open("ab") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "dockyard", "serve", "--port", str(port), "--data-dir", str(data_dir)],
-            cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     server = Server(f"http://127.0.0.1:{port}", port, data_dir, log, process)
     deadline = time.monotonic() + 30
@@ -137,10 +140,21 @@ def cli(server: Server) -> Callable[..., CliResult]:
     """Runs the AWS CLI against the live server: ``cli("ecs", "list-clusters")``."""
 
     def run(*args: str, region: str = "us-east-1", cwd: Path | None = None) -> CliResult:
-        env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-               "AWS_DEFAULT_REGION": region, "AWS_PAGER": ""}
-        proc = subprocess.run([str(AWS_CLI), "--endpoint-url", server.endpoint, "--output", "json", *args],
-                              capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
+        env = {
+            **os.environ,
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": region,
+            "AWS_PAGER": "",
+        }
+        proc = subprocess.run(
+            [str(AWS_CLI), "--endpoint-url", server.endpoint, "--output", "json", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=cwd,
+            timeout=120,
+        )
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
     return run

@@ -11,8 +11,12 @@ from botocore.exceptions import ClientError
 
 
 def raw_post(endpoint: str, target: str, body: bytes) -> tuple[int, dict, dict]:
-    request = urllib.request.Request(endpoint, data=body, method="POST", headers={
-        "X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"})
+    request = urllib.request.Request(
+        endpoint,
+        data=body,
+        method="POST",
+        headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, {k.lower(): v for k, v in response.headers.items()}, json.loads(response.read())

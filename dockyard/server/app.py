@@ -119,15 +119,18 @@ class App:
         for prefix, handler in self._mounts:
             if request.path.startswith(prefix) or request.path == prefix.rstrip("/"):
                 return await handler(request)
-        return Response.json({"__type": "UnknownOperationException", "message": "No service answers this request."},
-                             status=404)
+        return Response.json(
+            {"__type": "UnknownOperationException", "message": "No service answers this request."}, status=404
+        )
 
     async def _json_call(self, request: Request, target: str) -> Response:
         prefix, _, operation = target.rpartition(".")
         service = self.json_service(prefix)
         if service is None:
-            return Response.json({"__type": "UnknownOperationException",
-                                  "message": f"No service answers the target {target}."}, status=400)
+            return Response.json(
+                {"__type": "UnknownOperationException", "message": f"No service answers the target {target}."},
+                status=400,
+            )
         ctx = self.context(request, service.name, operation)
         status, body, error = await service.call(ctx, await request.body())
         headers = {"Content-Type": service.serializer.content_type, "x-amzn-RequestId": ctx.request_id}

@@ -1,0 +1,1 @@
+"""ECS operations grouped by resource; ``EcsProvider`` combines them into one provider class."""
