@@ -57,6 +57,7 @@ class DockerBackend:
         self.instance = instance
         self._docker = aiodocker.Docker(url=url, timeout=_CALL_TIMEOUT)
         self._info: EngineInfo | None = None
+        self._health_tasks: set[asyncio.Future[None]] = set()
 
     # -- plumbing ------------------------------------------------------------------------------------------
 
@@ -78,6 +79,8 @@ class DockerBackend:
             raise
 
     async def close(self) -> None:
+        for task in self._health_tasks:
+            task.cancel()
         await self._docker.close()
 
     # -- engine --------------------------------------------------------------------------------------------
@@ -182,6 +185,33 @@ class DockerBackend:
             await self._call("POST", f"containers/{container_id}/start")
         except aiodocker.DockerError as exc:
             raise _container_error(exc) from exc
+        if (await self.info()).kind == "podman":
+            await self._schedule_health(container_id)
+
+    async def _schedule_health(self, container_id: str) -> None:
+        """Podman runs healthchecks from systemd timers; without systemd nothing runs them, so dockyard does."""
+        config = (await self._call("GET", f"containers/{container_id}/json")).get("Config") or {}
+        check = config.get("Healthcheck") or {}
+        if not check.get("Test") or check["Test"][:1] == ["NONE"]:
+            return
+        task = asyncio.ensure_future(self._drive_health(container_id, (check.get("Interval") or 30 * _NS) / _NS))
+        self._health_tasks.add(task)
+        task.add_done_callback(self._health_tasks.discard)
+
+    async def _drive_health(self, container_id: str, interval_s: float) -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                # Runs the check once; Podman records it and emits health_status like its own timer would.
+                await self._call("GET", f"libpod/containers/{container_id}/healthcheck")
+            except aiodocker.DockerError:
+                try:
+                    if (await self.inspect(container_id)).status != "running":
+                        return
+                except ContainerError:
+                    return
+            except EngineUnavailable:
+                return
 
     async def stop(self, container_id: str, timeout_s: int) -> None:
         try:
@@ -214,17 +244,30 @@ class DockerBackend:
     async def logs(self, container_id: str) -> AsyncIterator[LogLine]:
         data = await self._call("GET", f"containers/{container_id}/json")
         tty = bool((data.get("Config") or {}).get("Tty"))
-        params = {"follow": "true", "stdout": "true", "stderr": "true", "timestamps": "true", "since": "0"}
         splitter = LineSplitter()
-        async with self._docker._query(f"containers/{container_id}/logs", params=params, timeout=_STREAM) as resp:
-            if tty:  # a TTY has one raw stream, stdout
-                async for chunk in resp.content.iter_any():
-                    for line in splitter.chunk(chunk):
-                        yield line
-            else:
+        cursor = LogCursor()
+        follow = True
+        while True:
+            params = {"stdout": "1", "stderr": "1", "timestamps": "1", "follow": "1" if follow else "0"}
+            params["since"] = cursor.since()
+            async with self._docker._query(f"containers/{container_id}/logs", params=params, timeout=_STREAM) as resp:
+                if tty:  # a TTY has one raw stream (stdout), cut anywhere: no replay, one pass
+                    async for chunk in resp.content.iter_any():
+                        for line in splitter.chunk(chunk):
+                            yield line
+                    break
                 async for stream, frame in _frames(resp.content):
-                    for line in splitter.frame(stream, frame):
-                        yield line
+                    if cursor.new(frame):
+                        for line in splitter.frame(stream, frame):
+                            yield line
+            if not follow:
+                break
+            # Docker ends a follow when the container stops, at times before it stored the last fragment:
+            # one more read (from the last message seen) gets it. A dropped stream of a live one follows again.
+            try:
+                follow = (await self.inspect(container_id)).status in ("running", "paused", "restarting")
+            except ContainerNotFound:
+                break
         for line in splitter.flush():
             yield line
 
@@ -268,11 +311,13 @@ class DockerBackend:
             # Docker says exitCode; Podman's compat stream says containerExitCode.
             code = attributes.get("exitCode", attributes.get("containerExitCode"))
             exit_code = int(code) if code not in (None, "") else None
-        if action.startswith("health_status") and ":" not in action:
-            # Podman reports the status as an attribute instead of in the action.
-            status = attributes.get("health_status")
-            if status:
-                action = f"health_status: {status}"
+        if action == "health_status":
+            # Podman's event names no status (Docker's says "health_status: healthy"): read it from the container.
+            try:
+                health = (await self.inspect(container_id)).health
+            except ContainerError:
+                return None
+            action = f"health_status: {health or 'starting'}"
         return ContainerEvent(container_id, action, labels, exit_code)
 
     async def stats(self, container_id: str) -> dict[str, Any]:
@@ -392,7 +437,8 @@ def create_config(spec: ContainerSpec) -> dict[str, Any]:
     if spec.nano_cpus:
         host["NanoCpus"] = spec.nano_cpus
     if spec.memory_mib:
-        host["Memory"] = spec.memory_mib * _MIB
+        # No swap beyond the limit (as ECS): past it the container is OOM-killed rather than slowed down.
+        host["Memory"] = host["MemorySwap"] = spec.memory_mib * _MIB
     if spec.memory_reservation_mib:
         host["MemoryReservation"] = spec.memory_reservation_mib * _MIB
     if spec.shm_size_mib:
@@ -489,6 +535,16 @@ def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(f"{whole}.{micros}{'+00:00' if zone == 'Z' else zone}")
 
 
+def _nanos(value: str) -> int | None:
+    """An engine timestamp as nanoseconds since the epoch, exactly (ordering log messages needs all digits)."""
+    match = _RFC3339.match(value)
+    if match is None:
+        return None
+    whole, fraction, zone = match.groups()
+    seconds = int(datetime.fromisoformat(f"{whole}{'+00:00' if zone == 'Z' else zone}").timestamp())
+    return seconds * _NS + int((fraction or "0")[:9].ljust(9, "0"))
+
+
 def _container_error(exc: aiodocker.DockerError) -> ContainerError:
     return ContainerNotFound(exc.message) if exc.status == 404 else ContainerError(exc.message)
 
@@ -511,6 +567,33 @@ async def _frames(content: aiohttp.StreamReader) -> AsyncIterator[tuple[str, byt
         yield ("stderr" if kind == 2 else "stdout"), payload
         if len(payload) < size:
             return
+
+
+class LogCursor:
+    """Where a log stream is: the last message's time (ns) and how many messages carried it, for re-reads."""
+
+    def __init__(self) -> None:
+        self.last = 0
+        self.count = 0
+        self._skip = 0
+
+    def since(self) -> str:
+        """Starts a new read at the last message's time; its messages already seen will be skipped."""
+        self._skip = self.count
+        return f"{self.last // _NS}.{self.last % _NS:09d}"
+
+    def new(self, frame: bytes) -> bool:
+        when = _nanos(frame[: frame.find(b" ")].decode("ascii", "replace"))
+        if when is None or when > self.last:
+            self.last, self.count, self._skip = (when or self.last), 1, 0
+            return True
+        if when < self.last:
+            return False
+        if self._skip:
+            self._skip -= 1
+            return False
+        self.count += 1
+        return True
 
 
 class LineSplitter:
