@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import dataclasses
 import ipaddress
 import json
@@ -60,6 +61,7 @@ class DockerBackend:
         self._docker = aiodocker.Docker(url=url, timeout=_CALL_TIMEOUT)
         self._info: EngineInfo | None = None
         self._health_tasks: set[asyncio.Future[None]] = set()
+        self._podman_turns = asyncio.Lock()
 
     # -- plumbing ------------------------------------------------------------------------------------------
 
@@ -175,7 +177,8 @@ class DockerBackend:
     async def create(self, spec: ContainerSpec) -> str:
         body = create_config(spec)
         try:
-            created = await self._call("POST", "containers/create", params={"name": spec.name}, body=body)
+            async with self._gate():
+                created = await self._call("POST", "containers/create", params={"name": spec.name}, body=body)
         except aiodocker.DockerError as exc:
             if exc.status == 404:
                 raise ImageNotFound(exc.message) from exc
@@ -184,11 +187,22 @@ class DockerBackend:
 
     async def start(self, container_id: str) -> None:
         try:
-            await self._call("POST", f"containers/{container_id}/start")
+            async with self._gate():
+                await self._call("POST", f"containers/{container_id}/start")
         except aiodocker.DockerError as exc:
             raise _container_error(exc) from exc
         if (await self.info()).kind == "podman":
             await self._schedule_health(container_id)
+
+    @contextlib.asynccontextmanager
+    async def _gate(self) -> AsyncIterator[None]:
+        """Podman 4.3 slows down steeply when containers are created/started concurrently (its lock retries:
+        10 at once take 5x longer than one after another), so it gets them in turn; Docker all at once."""
+        if (await self.info()).kind == "podman":
+            async with self._podman_turns:
+                yield
+        else:
+            yield
 
     async def _schedule_health(self, container_id: str) -> None:
         """Podman runs healthchecks from systemd timers; without systemd nothing runs them, so dockyard does."""

@@ -15,7 +15,7 @@ from dockyard.runtime.docker import DockerBackend
 from tests.engines import BUSYBOX, EngineMissing, docker_url, podman_url
 
 T = TypeVar("T")
-SCENARIO_TIMEOUT_S = 180
+SCENARIO_TIMEOUT_S = 240  # 50 Podman containers on a busy 2-core machine take ~2 min
 
 
 @dataclass
