@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dockyard.ecs.errors import unsupported
 from dockyard.ecs.operations.clusters import ClusterOperations
+from dockyard.ecs.operations.task_definitions import TaskDefinitionOperations
 from dockyard.protocol.errors import AwsError
 
 
-class EcsProvider(ClusterOperations):
+class EcsProvider(ClusterOperations, TaskDefinitionOperations):
     def unsupported(self, operation: str) -> AwsError:
         return unsupported(f"{operation} is not supported by dockyard.")
