@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dockyard.ecs import task_definitions
+from dockyard.ecs import tags, task_definitions
 from dockyard.ecs.operations.base import EcsOperations
 from dockyard.protocol.pagination import paginate
 from dockyard.protocol.provider import RequestContext
@@ -15,6 +15,7 @@ JSON = dict[str, Any]
 
 class TaskDefinitionOperations(EcsOperations):
     def register_task_definition(self, ctx: RequestContext, p: JSON) -> JSON:
+        tags.validate(p.get("tags") or [])
         td = task_definitions.register(self.state(ctx), p)
         return {"taskDefinition": td.describe(), "tags": td.tags}
 
