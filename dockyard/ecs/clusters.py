@@ -79,10 +79,16 @@ def check_capacity_providers(cluster: Cluster, providers: list[str] | None, stra
 def task_counts(state: EcsState, cluster: Cluster) -> Counter[tuple[str, str]]:
     """Tasks of ``cluster`` counted by (lastStatus RUNNING|PENDING, launch type EC2|FARGATE|EXTERNAL).
 
-    The hook for the tasks area: it feeds runningTasksCount, pendingTasksCount, STATISTICS and DeleteCluster's
-    ClusterContainsTasksException. Until tasks live in the state, a cluster has none.
+    Computed from the tasks each time, so the counters are exact whatever runs concurrently. They feed
+    runningTasksCount, pendingTasksCount, STATISTICS and DeleteCluster's ClusterContainsTasksException.
     """
-    return Counter()
+    counts: Counter[tuple[str, str]] = Counter()
+    for task in state.tasks.values():
+        if task.cluster is cluster and task.last_status in ("PROVISIONING", "PENDING", "ACTIVATING"):
+            counts[("PENDING", task.launch_type)] += 1
+        elif task.cluster is cluster and task.last_status == "RUNNING":
+            counts[("RUNNING", task.launch_type)] += 1
+    return counts
 
 
 def statistics(state: EcsState, cluster: Cluster) -> list[dict[str, str]]:

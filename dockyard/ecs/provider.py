@@ -11,9 +11,12 @@ from dockyard.ecs.operations.capacity_providers import CapacityProviderOperation
 from dockyard.ecs.operations.clusters import ClusterOperations
 from dockyard.ecs.operations.tags import TagOperations
 from dockyard.ecs.operations.task_definitions import TaskDefinitionOperations
+from dockyard.ecs.operations.tasks import TaskOperations
 from dockyard.protocol.errors import AwsError
 
 
-class EcsProvider(ClusterOperations, CapacityProviderOperations, TaskDefinitionOperations, TagOperations):
+class EcsProvider(
+    ClusterOperations, CapacityProviderOperations, TaskDefinitionOperations, TaskOperations, TagOperations
+):
     def unsupported(self, operation: str) -> AwsError:
         return unsupported(f"{operation} is not supported by dockyard.")
