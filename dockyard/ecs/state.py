@@ -36,6 +36,8 @@ class EcsState:
     # "family:revision" -> definition, and the last revision ever used per family (revisions never repeat)
     task_definitions: dict[str, TaskDefinition] = field(default_factory=dict)
     task_definition_revisions: dict[str, int] = field(default_factory=dict)
+    # (principal ARN, setting name) -> value; the root user's entries are the account defaults
+    account_settings: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def arn(self, kind: str, rest: str) -> str:
         return arns.arn(self.region, self.account, kind, rest)
