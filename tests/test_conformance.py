@@ -7,6 +7,9 @@ The validator below is deliberately independent of dockyard's serializer: it wal
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +19,7 @@ import pytest
 from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from conftest import ROOT
 
 ACCOUNT = "000000000000"
 MODEL = botocore.session.get_session().get_service_model("ecs")
@@ -147,6 +151,9 @@ CALLS: dict[str, dict[str, Any]] = {
     "ListContainerInstances": {"cluster": "conf", "status": "ACTIVE"},
     "DescribeContainerInstances": {"cluster": "conf", "containerInstances": ["abc"]},
 }
+
+# Implemented operations with no successful call: attributes need a container instance, and there are none.
+ERROR_ONLY = {"PutAttributes", "DeleteAttributes"}
 
 # Errors the implemented operations produce, each with inputs that trigger it.
 ERRORS: list[tuple[str, dict[str, Any], str]] = [
@@ -313,3 +320,38 @@ def test_the_validator_catches_what_aws_could_not_send():
     assert problems(td, {"taskDefinition": {"status": "GONE"}})
     assert problems(td, {"taskDefinition": {"registeredAt": "2024-01-01"}})
     assert problems(td, {"taskDefinition": {"containerDefinitions": [{"essential": "true"}]}})
+
+
+STRICT_PROBE = """
+import asyncio, json
+from dockyard.protocol.dispatch import JsonService
+from dockyard.protocol.errors import AwsError
+from dockyard.protocol.provider import Provider, RequestContext
+from dockyard.protocol.specs import service_spec
+
+class Probe(Provider):
+    def list_clusters(self, ctx, p):
+        raise AwsError("ServiceNotFoundException", "not an error ListClusters documents")
+    def delete_cluster(self, ctx, p):
+        raise AwsError("ClusterNotFoundException", "Cluster not found.")
+
+out = {}
+for strict in (True, False):
+    service = JsonService(service_spec("ecs"), Probe(), strict=strict)
+    for op in ("ListClusters", "DeleteCluster"):
+        ctx = RequestContext("ecs", op, "000000000000", "us-east-1")
+        status, body, code = asyncio.run(service.call(ctx, b'{"cluster": "x"}'))
+        out[f"{op}-{strict}"] = [status, code, json.loads(body)["message"]]
+print(json.dumps(out))
+"""
+
+
+def test_strict_mode_rejects_undocumented_errors():
+    """Run in a child process on this checkout's code (the venv's editable install points at main)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", STRICT_PROBE], capture_output=True, text=True, env=env, check=True)
+    out = json.loads(done.stdout)
+    assert out["ListClusters-True"][:2] == [500, "ServerException"]
+    assert "ServiceNotFoundException is not an error ListClusters can answer" in out["ListClusters-True"][2]
+    assert out["ListClusters-False"][:2] == [400, "ServiceNotFoundException"]
+    assert out["DeleteCluster-True"][:2] == [400, "ClusterNotFoundException"]
