@@ -48,8 +48,8 @@ _EMPTY_LISTS = (
 _HEALTH_DEFAULTS = {"interval": 30, "timeout": 5, "retries": 3}
 _HEALTH_RANGES = {"interval": (5, 300), "timeout": (2, 60), "retries": (1, 10), "startPeriod": (0, 300)}
 _FAMILY = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
-_CPU = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(vcpu)?\s*$", re.IGNORECASE)
-_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(gb|mib|mb)?\s*$", re.IGNORECASE)
+_CPU = re.compile(r"^\s*(\d*\.?\d+)\s*(vcpu)?\s*$", re.IGNORECASE)
+_MEMORY = re.compile(r"^\s*(\d*\.?\d+)\s*(gb|mib|mb)?\s*$", re.IGNORECASE)
 
 
 def _fargate_memory(cpu: int) -> list[int]:
