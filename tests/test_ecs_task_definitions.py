@@ -182,6 +182,11 @@ def test_list_families_by_status(clean, ecs):
             "documentation for the valid values.",
         ),
         ({"cpu": "lots"}, "Invalid 'cpu' setting for task."),
+        (
+            {"containerDefinitions": [container(), container()]},
+            "Container names must be unique within a Task Definition.",
+        ),
+        ({"containerDefinitions": [container(name="my app")]}, "Container.name contains invalid characters."),
         ({"memory": "1TBX"}, "Invalid 'memory' setting for task."),
         (
             {
@@ -201,7 +206,6 @@ def test_invalid_definitions_are_client_exceptions_and_register_nothing(clean, e
 @pytest.mark.parametrize(
     "containers",
     [
-        [container(), container()],
         [container(dependsOn=[{"containerName": "ghost", "condition": "START"}])],
         [container(), container(name="init", dependsOn=[{"containerName": "app", "condition": "SUCCESS"}])],
         [container(), container(name="b", dependsOn=[{"containerName": "app", "condition": "HEALTHY"}])],

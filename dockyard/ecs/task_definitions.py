@@ -47,7 +47,7 @@ _EMPTY_LISTS = (
 )
 _HEALTH_DEFAULTS = {"interval": 30, "timeout": 5, "retries": 3}
 _HEALTH_RANGES = {"interval": (5, 300), "timeout": (2, 60), "retries": (1, 10), "startPeriod": (0, 300)}
-_FAMILY = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 _CPU = re.compile(r"^\s*(\d*\.?\d+)\s*(vcpu)?\s*$", re.IGNORECASE)
 _MEMORY = re.compile(r"^\s*(\d*\.?\d+)\s*(gb|mib|mb)?\s*$", re.IGNORECASE)
 
@@ -124,7 +124,7 @@ def register(state: EcsState, params: JSON) -> TaskDefinition:
 
 def normalise(params: JSON) -> JSON:
     """The stored TaskDefinition members for a RegisterTaskDefinition request, or a ClientException."""
-    if not _FAMILY.match(params["family"]):
+    if not _NAME.match(params["family"]):
         # inferred wording
         raise client_error("Family contains invalid characters. Up to 255 letters, numbers, hyphens and underscores.")
     containers = params["containerDefinitions"]
@@ -188,8 +188,10 @@ def _check_containers(containers: list[JSON], task_memory: str | None, volumes: 
         if not c.get("image"):
             raise client_error("Container.image should not be null or empty.")
         name = c["name"]
+        if not _NAME.match(name):
+            raise client_error("Container.name contains invalid characters.")
         if name in names:
-            raise client_error(f"Container names must be unique within a task definition: '{name}'.")  # inferred
+            raise client_error("Container names must be unique within a Task Definition.")
         names.add(name)
         if task_memory is None and c.get("memory") is None and c.get("memoryReservation") is None:
             raise client_error(
