@@ -108,3 +108,12 @@ def test_attributes(clean, ecs):
     assert code_of(ecs.put_attributes, cluster="demo", attributes=many) == "AttributeLimitExceededException"
     assert code_of(ecs.put_attributes, cluster="nope", attributes=one) == "ClusterNotFoundException"
     assert code_of(ecs.list_attributes, cluster="nope", targetType="container-instance") == "ClusterNotFoundException"
+
+
+def test_new_clusters_follow_the_container_insights_setting(clean, ecs):
+    ecs.put_account_setting_default(name="containerInsights", value="enhanced")
+    assert ecs.create_cluster(clusterName="a")["cluster"]["settings"] == [
+        {"name": "containerInsights", "value": "enhanced"}
+    ]
+    explicit = ecs.create_cluster(clusterName="b", settings=[{"name": "containerInsights", "value": "disabled"}])
+    assert explicit["cluster"]["settings"] == [{"name": "containerInsights", "value": "disabled"}]

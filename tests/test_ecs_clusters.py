@@ -160,3 +160,9 @@ def test_custom_capacity_providers_are_honestly_unsupported(clean, ecs):
         },
     )
     assert code == "UnsupportedFeatureException"
+
+
+@pytest.mark.parametrize("name", ["has space", "dots.not.allowed", "x" * 256])
+def test_invalid_cluster_names(clean, ecs, name):
+    assert code_of(ecs.create_cluster, clusterName=name) == "InvalidParameterException"
+    assert ecs.list_clusters()["clusterArns"] == []

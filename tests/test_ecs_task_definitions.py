@@ -182,6 +182,7 @@ def test_list_families_by_status(clean, ecs):
             "documentation for the valid values.",
         ),
         ({"cpu": "lots"}, "Invalid 'cpu' setting for task."),
+        ({"family": "my family"}, "Family contains invalid characters."),
         (
             {"containerDefinitions": [container(), container()]},
             "Container names must be unique within a Task Definition.",

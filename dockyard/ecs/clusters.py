@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
-from dockyard.ecs import arns, capacity_providers
-from dockyard.ecs.errors import cluster_not_found
+from dockyard.ecs import account_settings, arns, capacity_providers
+from dockyard.ecs.errors import cluster_not_found, invalid_parameter
 from dockyard.ecs.state import Cluster, EcsState
 from dockyard.protocol.errors import AwsError
 
 DEFAULT_CLUSTER = "default"
+_NAME = re.compile(r"^[a-zA-Z0-9\-_]{1,255}$")
 
 
 def create(state: EcsState, name: str | None, **config: Any) -> Cluster:
     """AWS answers CreateCluster for an existing ACTIVE cluster with that cluster, unchanged."""
     name = name or DEFAULT_CLUSTER
+    if not _NAME.match(name):
+        # the wording ECS uses for a bad cluster parameter
+        raise invalid_parameter(f"Cluster must match {_NAME.pattern}, but was {name}")
     existing = state.clusters.get(name)
     if existing is not None and existing.status == "ACTIVE":
         return existing
-    cluster = Cluster(name=name, arn=state.arn("cluster", name))
+    # a new cluster's Container Insights follows the account setting unless the request says otherwise
+    insights = account_settings.effective(state, "containerInsights")["value"]
+    cluster = Cluster(
+        name=name, arn=state.arn("cluster", name), settings=[{"name": "containerInsights", "value": insights}]
+    )
     check_capacity_providers(cluster, config.get("capacityProviders"), config.get("defaultCapacityProviderStrategy"))
     apply(cluster, **config)
     state.clusters[name] = cluster

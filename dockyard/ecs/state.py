@@ -19,7 +19,7 @@ class Cluster:
     name: str
     arn: str
     tags: list[JSON] = field(default_factory=list)
-    settings: list[JSON] = field(default_factory=lambda: [{"name": "containerInsights", "value": "disabled"}])
+    settings: list[JSON] = field(default_factory=list)
     configuration: JSON | None = None
     capacity_providers: list[str] = field(default_factory=list)
     default_strategy: list[JSON] = field(default_factory=list)

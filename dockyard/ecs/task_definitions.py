@@ -125,8 +125,7 @@ def register(state: EcsState, params: JSON) -> TaskDefinition:
 def normalise(params: JSON) -> JSON:
     """The stored TaskDefinition members for a RegisterTaskDefinition request, or a ClientException."""
     if not _NAME.match(params["family"]):
-        # inferred wording
-        raise client_error("Family contains invalid characters. Up to 255 letters, numbers, hyphens and underscores.")
+        raise client_error("Family contains invalid characters.")
     containers = params["containerDefinitions"]
     if not containers:
         raise client_error("Container list cannot be empty.")
