@@ -78,9 +78,10 @@ def test_put_cluster_capacity_providers(clean, ecs):
         cluster="demo", capacityProviders=["FARGATE", "FARGATE_SPOT"], defaultCapacityProviderStrategy=strategy
     )["cluster"]
     assert out["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
-    assert out["defaultCapacityProviderStrategy"] == strategy
+    echoed = [{**strategy[0]}, {**strategy[1], "base": 0}]  # AWS fills in base 0
+    assert out["defaultCapacityProviderStrategy"] == echoed
     described = ecs.describe_clusters(clusters=["demo"])["clusters"][0]
-    assert described["defaultCapacityProviderStrategy"] == strategy
+    assert described["defaultCapacityProviderStrategy"] == echoed
 
 
 @pytest.mark.parametrize(
@@ -134,6 +135,7 @@ def test_fargate_capacity_providers_exist_everywhere(clean, aws):
         "name": "FARGATE",
         "status": "ACTIVE",
         "type": "FARGATE",
+        "tags": [],
     }
     assert out["failures"] == []
     tagged = ecs.describe_capacity_providers(capacityProviders=["FARGATE_SPOT"], include=["TAGS"])

@@ -46,7 +46,7 @@ def apply(cluster: Cluster, **config: Any) -> None:
     if config.get("capacityProviders") is not None:
         cluster.capacity_providers = list(config["capacityProviders"])
     if config.get("defaultCapacityProviderStrategy") is not None:
-        cluster.default_strategy = list(config["defaultCapacityProviderStrategy"])
+        cluster.default_strategy = capacity_providers.normalise_strategy(config["defaultCapacityProviderStrategy"])
     if config.get("serviceConnectDefaults") is not None:
         cluster.service_connect_defaults = config["serviceConnectDefaults"]
 

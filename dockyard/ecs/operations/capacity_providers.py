@@ -14,8 +14,6 @@ JSON = dict[str, Any]
 
 class CapacityProviderOperations(EcsOperations):
     def describe_capacity_providers(self, ctx: RequestContext, p: JSON) -> JSON:
-        found, failures = capacity_providers.lookup(
-            self.state(ctx), p.get("capacityProviders"), "TAGS" in p.get("include", ())
-        )
+        found, failures = capacity_providers.lookup(self.state(ctx), p.get("capacityProviders"))
         page, token = self.page(found, p, default=10, limit=10)
         return {"capacityProviders": page, "failures": failures, "nextToken": token}
