@@ -40,6 +40,10 @@ def test_register_fills_in_aws_defaults(clean, ecs):
     assert c["portMappings"] == [{"containerPort": 80, "protocol": "tcp"}]
     assert c["healthCheck"] == {"command": ["CMD", "true"], "interval": 30, "timeout": 5, "retries": 3}
     assert "networkMode" not in td and "cpu" not in td
+    # a healthCheck needs the agent capability; a definition without one needs none and omits the member
+    assert {"name": "ecs.capability.container-health-check"} in td["requiresAttributes"]
+    plain = register(ecs, family="plain")["taskDefinition"]
+    assert "requiresAttributes" not in plain
 
 
 def test_fargate_definition_normalises_cpu_memory_and_ports(clean, ecs):

@@ -143,7 +143,9 @@ def normalise(params: JSON) -> JSON:
             body[name] = params[name]
     body["volumes"] = volumes
     body["placementConstraints"] = list(params.get("placementConstraints") or [])
-    body["requiresAttributes"] = _required_attributes(params)
+    required = _required_attributes(params)
+    if required:  # AWS leaves the member out when the definition needs no agent capability
+        body["requiresAttributes"] = required
     body["compatibilities"] = _compatibilities(mode, cpu, memory, params)
     if cpu is not None:
         body["cpu"] = cpu
