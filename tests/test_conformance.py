@@ -96,9 +96,8 @@ class Recorder:
         self.response = http_response
 
 
-@pytest.fixture
-def world(clean, aws):
-    """One cluster, two task definitions (one INACTIVE), an account setting: enough for every operation."""
+def build_world(aws: Any) -> None:
+    """One cluster, task definitions (one INACTIVE), an account setting: enough for every operation."""
     ecs = aws("ecs")
     ecs.create_cluster(clusterName="conf", tags=[{"key": "k", "value": "v"}])
     ecs.register_task_definition(**TD, tags=[{"key": "k", "value": "v"}])
@@ -106,6 +105,11 @@ def world(clean, aws):
     ecs.deregister_task_definition(taskDefinition="web:2")
     ecs.register_task_definition(**FARGATE_TD)
     ecs.put_account_setting_default(name="containerInsights", value="enhanced")
+
+
+@pytest.fixture
+def world(clean, aws):
+    build_world(aws)
     client = aws("ecs")
     return client, Recorder(client)
 

@@ -52,6 +52,8 @@ def apply(cluster: Cluster, **config: Any) -> None:
 
 
 def merge_settings(cluster: Cluster, settings: list[dict[str, str]]) -> None:
+    if any("name" not in s for s in settings):  # optional in the model, required by ECS
+        raise invalid_parameter("Cluster setting name must be specified.")  # inferred
     by_name = {s["name"]: s for s in cluster.settings}
     for setting in settings:
         by_name[setting["name"]] = {"name": setting["name"], "value": setting.get("value", "")}
