@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from typing import Any
 
 from dockyard.ecr.errors import invalid_parameter, repository_not_found
 from dockyard.ecr.state import EcrState, Repository
 from dockyard.protocol.errors import AwsError
 
+NAME = re.compile(r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*")
+
 
 def create(state: EcrState, name: str, **config: Any) -> Repository:
+    if not NAME.fullmatch(name):
+        raise invalid_parameter(
+            "Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression "
+            f"'{NAME.pattern}''"
+        )
     if name in state.repositories:
         raise AwsError(
             "RepositoryAlreadyExistsException",
