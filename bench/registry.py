@@ -88,15 +88,16 @@ def start_reference(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
     raise RuntimeError("docker-registry did not start")
 
 
-def build_image(tmp: Path, size_mb: int) -> tuple[str, int]:
-    """A local image of four random (incompressible) layers on the busybox base; returns (tag, payload MB)."""
+def build_image(tmp: Path, size_mb: int, round_: int) -> tuple[str, int]:
+    """A fresh local image of four random (incompressible) layers on the busybox base, new content every round
+    so no registry can answer "already exists"; returns (tag, payload MB)."""
     per_layer = max(1, size_mb // 4)
     lines = [f"FROM {BASE}"] + [f"RUN head -c {per_layer}m /dev/urandom > /layer{i}" for i in range(4)]
-    context = tmp / "context"
+    context = tmp / f"context{round_}"
     context.mkdir()
     (context / "Dockerfile").write_text("\n".join(lines) + "\n")
-    tag = f"dockyard-bench/registry:{size_mb}"
-    sh("docker", "build", "-q", "-t", tag, str(context))
+    tag = f"dockyard-bench/registry:round{round_}"
+    sh("docker", "build", "--no-cache", "-q", "-t", tag, str(context))
     return tag, per_layer * 4
 
 
@@ -166,7 +167,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="dockyard-bench-") as tmpdir:
         tmp = Path(tmpdir)
         env = {**os.environ, "DOCKER_CONFIG": str(tmp / "docker-config")}
-        image, payload = build_image(tmp, args.size_mb)
         reference, ref_port = start_reference(tmp)
         dockyard = start_server(tmp / "dockyard", env={"DOCKYARD_STRICT": "0", "DOCKYARD_LOG_LEVEL": "warning"})
         sampler = RssSampler(dockyard.process.pid)
@@ -200,24 +200,26 @@ def main() -> None:
             results: dict[str, dict[str, list[float]]] = {"dockyard": {}, "reference": {}}
             targets = {"dockyard": (dockyard.port, auth), "reference": (ref_port, {})}
             for round_ in range(args.rounds):
+                image, payload = build_image(tmp, args.size_mb, round_)
                 blob = tmp / "blob"
                 with blob.open("wb") as f:
                     for _ in range(args.size_mb):
                         f.write(os.urandom(CHUNK))
-                for name, (port, headers) in targets.items():
+                order = list(targets.items())
+                for name, (port, headers) in order if round_ % 2 == 0 else reversed(order):
                     push, pull = docker_round(image, f"127.0.0.1:{port}", env, payload)
                     results[name].setdefault("docker push", []).append(push)
                     results[name].setdefault("docker pull", []).append(pull)
                     push, pull = http_round(port, headers, blob, "bench/app")
                     results[name].setdefault("http push", []).append(push)
                     results[name].setdefault("http pull", []).append(pull)
+                sh("docker", "rmi", "-f", image)
                 print(f"round {round_ + 1}/{args.rounds} done", file=sys.stderr)
         finally:
             sampler.running = False
             stop_server(dockyard)
             reference.terminate()
             reference.wait(timeout=30)
-            subprocess.run(["docker", "rmi", "-f", image], capture_output=True, check=False)
 
     print(f"registry throughput, {payload} MB image in 4 layers / {args.size_mb} MB blob, best of {args.rounds} (MB/s)")
     print(f"{'':12} {'dockyard':>10} {'reference':>10} {'ratio':>7}")

@@ -24,6 +24,7 @@ def install(app: App) -> None:
     app.store.register("ecr", EcrState)
     app.add_json_service("ecr", TARGET_PREFIX, lambda: EcrProvider(ecr))
     registry.install(app, ecr)
+    app.on_reset(ecr.blobs.wipe)
 
     async def resolve_route(request: Request) -> Response:
         """``/_dockyard/ecr/resolve?image=...[&account=&region=]``: what a task's pull of ``image`` becomes."""

@@ -12,7 +12,6 @@ import hashlib
 import os
 import re
 import shutil
-import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -35,7 +34,6 @@ class Upload:
     path: Path
     owner: Any  # the (account, region, repository) it was started for
     size: int = 0
-    started_at: float = field(default_factory=time.time)
     _hash: Any = field(default_factory=hashlib.sha256)
 
     def write(self, chunk: bytes) -> None:
@@ -108,13 +106,12 @@ class BlobStore:
         os.replace(upload.path, target)
         return upload.size
 
-    def put_bytes(self, data: bytes) -> str:
-        """Stores small content (manifests) and returns its digest."""
-        upload = self.start(None)
-        upload.write(data)
-        digest = upload.digest
-        self.commit(upload, digest)
-        return digest
+    def wipe(self) -> None:
+        """Drops every upload and blob (a reset leaves no repository that could refer to them)."""
+        for upload in list(self.uploads.values()):
+            self.cancel(upload)
+        shutil.rmtree(self._blobs, ignore_errors=True)
+        self._blobs.mkdir(parents=True, exist_ok=True)
 
     # -- reads ---------------------------------------------------------------------------------------------
 
