@@ -7,10 +7,13 @@ the model with no method answers UnsupportedFeatureException.
 from __future__ import annotations
 
 from dockyard.ecs.errors import unsupported
+from dockyard.ecs.operations.capacity_providers import CapacityProviderOperations
 from dockyard.ecs.operations.clusters import ClusterOperations
+from dockyard.ecs.operations.tags import TagOperations
+from dockyard.ecs.operations.task_definitions import TaskDefinitionOperations
 from dockyard.protocol.errors import AwsError
 
 
-class EcsProvider(ClusterOperations):
+class EcsProvider(ClusterOperations, CapacityProviderOperations, TaskDefinitionOperations, TagOperations):
     def unsupported(self, operation: str) -> AwsError:
         return unsupported(f"{operation} is not supported by dockyard.")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dockyard.ecs import arns
+
+if TYPE_CHECKING:
+    from dockyard.ecs.task_definitions import TaskDefinition
 
 JSON = dict[str, Any]
 
@@ -30,6 +33,9 @@ class EcsState:
     account: str
     region: str
     clusters: dict[str, Cluster] = field(default_factory=dict)
+    # "family:revision" -> definition, and the last revision ever used per family (revisions never repeat)
+    task_definitions: dict[str, TaskDefinition] = field(default_factory=dict)
+    task_definition_revisions: dict[str, int] = field(default_factory=dict)
 
     def arn(self, kind: str, rest: str) -> str:
         return arns.arn(self.region, self.account, kind, rest)
