@@ -8,9 +8,10 @@ from dockyard.server.app import App
 
 
 def build_app(settings: Settings | None = None) -> App:
-    from dockyard import ecs
+    from dockyard import adapters, ecs
 
     app = App(settings)
     internal.install(app)
     ecs.install(app)
+    adapters.install(app)
     return app
