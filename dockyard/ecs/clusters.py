@@ -61,8 +61,13 @@ def merge_settings(cluster: Cluster, settings: list[dict[str, str]]) -> None:
 
 
 def find(state: EcsState, ref: str | None) -> Cluster | None:
-    """The cluster named by a short name or ARN (``default`` when omitted), whatever its status."""
-    return state.clusters.get(arns.short_name(ref or DEFAULT_CLUSTER, "cluster"))
+    """The cluster named by a short name or ARN (``default`` when omitted), whatever its status. An ARN of
+    another account or region names nothing here."""
+    ref = ref or DEFAULT_CLUSTER
+    parsed = arns.parse(ref)
+    if parsed and (parsed[0], parsed[1], parsed[2]) != (state.region, state.account, "cluster"):
+        return None
+    return state.clusters.get(arns.short_name(ref, "cluster"))
 
 
 def get_active(state: EcsState, ref: str | None) -> Cluster:
