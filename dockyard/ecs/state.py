@@ -20,7 +20,7 @@ class Cluster:
     name: str
     arn: str
     tags: list[JSON] = field(default_factory=list)
-    settings: list[JSON] = field(default_factory=lambda: [{"name": "containerInsights", "value": "disabled"}])
+    settings: list[JSON] = field(default_factory=list)
     configuration: JSON | None = None
     capacity_providers: list[str] = field(default_factory=list)
     default_strategy: list[JSON] = field(default_factory=list)
@@ -40,6 +40,8 @@ class EcsState:
     # task ARN -> task (stopped ones too, until they expire), and RunTask clientToken -> (request, task ARNs)
     tasks: dict[str, Task] = field(default_factory=dict)
     task_tokens: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+    # (principal ARN, setting name) -> value; the root user's entries are the account defaults
+    account_settings: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def arn(self, kind: str, rest: str) -> str:
         return arns.arn(self.region, self.account, kind, rest)

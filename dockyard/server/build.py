@@ -8,12 +8,14 @@ from dockyard.server.app import App
 
 
 def build_app(settings: Settings | None = None) -> App:
-    from dockyard import ecs
+    from dockyard import adapters, ecr, ecs
 
     app = App(settings)
     internal.install(app)
     install_runtime(app)
     ecs.install(app)
+    ecr.install(app)
+    adapters.install(app)
     return app
 
 
