@@ -359,3 +359,31 @@ def test_strict_mode_rejects_undocumented_errors():
     assert "ServiceNotFoundException is not an error ListClusters can answer" in out["ListClusters-True"][2]
     assert out["ListClusters-False"][:2] == [400, "ServiceNotFoundException"]
     assert out["DeleteCluster-True"][:2] == [400, "ClusterNotFoundException"]
+
+
+ERROR_PROBE = """
+import json, sys
+from dockyard.protocol.errors import AwsError
+from dockyard.protocol.json11 import ResponseSerializer
+from dockyard.protocol.specs import service_spec
+
+serializer = ResponseSerializer(service_spec("ecs"), strict=True)
+fields = json.loads(sys.argv[1])
+print(json.dumps({code: json.loads(serializer.serialize_error(AwsError(code, "why", **fields.get(code, {}))))
+                  for code in sys.argv[2:]}))
+"""
+
+
+def test_every_documented_error_serializes_to_its_shape():
+    """Each of the model's error shapes, as dockyard's serializer writes it, including ConflictException's
+    resourceIds (RunTask's clientToken reuse); run on this checkout's code in a child process."""
+    codes = sorted({e.name for op in MODEL.operation_names for e in MODEL.operation_model(op).error_shapes})
+    fields = {"ConflictException": {"resourceIds": ["arn:aws:ecs:us-east-1:000000000000:task/c/0123"]}}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-c", ERROR_PROBE, json.dumps(fields), *codes]
+    bodies = json.loads(subprocess.run(args, capture_output=True, text=True, env=env, check=True).stdout)
+    assert len(bodies) == len(codes) == 30
+    for code, body in bodies.items():
+        assert body["__type"] == code and body["message"] == "why"
+        assert problems(MODEL.shape_for(code), {k: v for k, v in body.items() if k != "__type"}, code) == []
+    assert bodies["ConflictException"]["resourceIds"] == fields["ConflictException"]["resourceIds"]
