@@ -97,7 +97,7 @@ def build_image(tmp: Path, size_mb: int, round_: int) -> tuple[str, int]:
     context.mkdir()
     (context / "Dockerfile").write_text("\n".join(lines) + "\n")
     tag = f"dockyard-bench/registry:round{round_}"
-    sh("docker", "build", "--no-cache", "-q", "-t", tag, str(context))
+    sh("docker", "build", "--network", "none", "--no-cache", "-q", "-t", tag, str(context))
     return tag, per_layer * 4
 
 
