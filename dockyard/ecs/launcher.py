@@ -170,9 +170,11 @@ class TaskRun:
             async with asyncio.TaskGroup() as group:  # one failure cancels the containers still waiting
                 for container in task.containers:
                     group.create_task(self.start(backend, container))
-            if not self.stop_requested.is_set():
-                task.last_status = "RUNNING"
+            # Every container started: the task ran, even if an essential one has exited already.
+            if task.stop_code != "TaskFailedToStart" and task.last_status != "STOPPED":
                 task.mark("startedAt")
+                if not self.stop_requested.is_set():
+                    task.last_status = "RUNNING"
                 task.changed()
         except* _Abort:
             pass
