@@ -31,13 +31,17 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def serve_forever(settings: Settings) -> None:
+    import asyncio
+    import socket
+
     import uvicorn
 
     from dockyard.server.build import build_app
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(
-        build_app(settings),
+    app = build_app(settings)
+    config = uvicorn.Config(
+        app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
@@ -48,6 +52,31 @@ def serve_forever(settings: Settings) -> None:
         timeout_keep_alive=75,
         server_header=False,
     )
+    server = uvicorn.Server(config)
+
+    async def listen(host: str) -> None:
+        """Serves on one more address, as uvicorn's own start-up does for its sockets (uvicorn is pinned)."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # A Podman bridge exists only while a container uses it: bind its gateway before the address is up.
+        sock.setsockopt(socket.SOL_IP, IP_FREEBIND, 1)
+        sock.bind((host, settings.port))
+        sock.listen(config.backlog)
+        extra = await asyncio.get_running_loop().create_server(
+            lambda: config.http_protocol_class(  # type: ignore[call-arg]
+                config=config, server_state=server.server_state, app_state=server.lifespan.state
+            ),
+            sock=sock,
+            backlog=config.backlog,
+        )
+        server.servers.append(extra)  # closed with the others at shutdown
+        logging.getLogger("dockyard.server").info("also listening on %s:%d for containers", host, settings.port)
+
+    app.listener = listen
+    server.run()
+
+
+IP_FREEBIND = 15  # <linux/in.h>; the socket module does not name it
 
 
 if __name__ == "__main__":

@@ -78,9 +78,10 @@ def test_put_cluster_capacity_providers(clean, ecs):
         cluster="demo", capacityProviders=["FARGATE", "FARGATE_SPOT"], defaultCapacityProviderStrategy=strategy
     )["cluster"]
     assert out["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
-    assert out["defaultCapacityProviderStrategy"] == strategy
+    echoed = [{**strategy[0]}, {**strategy[1], "base": 0}]  # AWS fills in base 0
+    assert out["defaultCapacityProviderStrategy"] == echoed
     described = ecs.describe_clusters(clusters=["demo"])["clusters"][0]
-    assert described["defaultCapacityProviderStrategy"] == strategy
+    assert described["defaultCapacityProviderStrategy"] == echoed
 
 
 @pytest.mark.parametrize(
@@ -134,6 +135,7 @@ def test_fargate_capacity_providers_exist_everywhere(clean, aws):
         "name": "FARGATE",
         "status": "ACTIVE",
         "type": "FARGATE",
+        "tags": [],
     }
     assert out["failures"] == []
     tagged = ecs.describe_capacity_providers(capacityProviders=["FARGATE_SPOT"], include=["TAGS"])
@@ -160,3 +162,18 @@ def test_custom_capacity_providers_are_honestly_unsupported(clean, ecs):
         },
     )
     assert code == "UnsupportedFeatureException"
+
+
+@pytest.mark.parametrize("name", ["has space", "dots.not.allowed", "x" * 256])
+def test_invalid_cluster_names(clean, ecs, name):
+    assert code_of(ecs.create_cluster, clusterName=name) == "InvalidParameterException"
+    assert ecs.list_clusters()["clusterArns"] == []
+
+
+def test_arns_of_other_regions_and_accounts_name_nothing(clean, ecs):
+    arn = ecs.create_cluster(clusterName="demo")["cluster"]["clusterArn"]
+    assert ecs.describe_clusters(clusters=[arn])["clusters"][0]["clusterName"] == "demo"
+    for other in (arn.replace("us-east-1", "eu-west-1"), arn.replace(ACCOUNT, "111111111111")):
+        assert ecs.describe_clusters(clusters=[other])["failures"] == [{"arn": other, "reason": "MISSING"}]
+        assert code_of(ecs.delete_cluster, cluster=other) == "ClusterNotFoundException"
+    assert ecs.list_clusters()["clusterArns"] == [arn]

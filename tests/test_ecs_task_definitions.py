@@ -40,6 +40,10 @@ def test_register_fills_in_aws_defaults(clean, ecs):
     assert c["portMappings"] == [{"containerPort": 80, "protocol": "tcp"}]
     assert c["healthCheck"] == {"command": ["CMD", "true"], "interval": 30, "timeout": 5, "retries": 3}
     assert "networkMode" not in td and "cpu" not in td
+    # a healthCheck needs the agent capability; a definition without one needs none and omits the member
+    assert {"name": "ecs.capability.container-health-check"} in td["requiresAttributes"]
+    plain = register(ecs, family="plain")["taskDefinition"]
+    assert "requiresAttributes" not in plain
 
 
 def test_fargate_definition_normalises_cpu_memory_and_ports(clean, ecs):
@@ -182,6 +186,12 @@ def test_list_families_by_status(clean, ecs):
             "documentation for the valid values.",
         ),
         ({"cpu": "lots"}, "Invalid 'cpu' setting for task."),
+        ({"family": "my family"}, "Family contains invalid characters."),
+        (
+            {"containerDefinitions": [container(), container()]},
+            "Container names must be unique within a Task Definition.",
+        ),
+        ({"containerDefinitions": [container(name="my app")]}, "Container.name contains invalid characters."),
         ({"memory": "1TBX"}, "Invalid 'memory' setting for task."),
         (
             {
@@ -201,7 +211,6 @@ def test_invalid_definitions_are_client_exceptions_and_register_nothing(clean, e
 @pytest.mark.parametrize(
     "containers",
     [
-        [container(), container()],
         [container(dependsOn=[{"containerName": "ghost", "condition": "START"}])],
         [container(), container(name="init", dependsOn=[{"containerName": "app", "condition": "SUCCESS"}])],
         [container(), container(name="b", dependsOn=[{"containerName": "app", "condition": "HEALTHY"}])],

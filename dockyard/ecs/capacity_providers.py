@@ -13,32 +13,36 @@ from dockyard.ecs.state import JSON, EcsState
 BUILT_IN = ("FARGATE", "FARGATE_SPOT")
 
 
-def describe(state: EcsState, name: str, include_tags: bool) -> JSON:
-    out: JSON = {
+def describe(state: EcsState, name: str) -> JSON:
+    """AWS lists ``tags: []`` for its own providers whether or not ``include=TAGS`` was asked."""
+    return {
         "capacityProviderArn": state.arn("capacity-provider", name),
         "name": name,
         "status": "ACTIVE",
         "type": name,
+        "tags": [],
     }
-    if include_tags:
-        out["tags"] = []
-    return out
 
 
-def lookup(state: EcsState, refs: list[str] | None, include_tags: bool) -> tuple[list[JSON], list[JSON]]:
+def lookup(state: EcsState, refs: list[str] | None) -> tuple[list[JSON], list[JSON]]:
     """(capacityProviders, failures) for DescribeCapacityProviders; every provider when ``refs`` is empty."""
     if not refs:
-        return [describe(state, name, include_tags) for name in BUILT_IN], []
+        return [describe(state, name) for name in BUILT_IN], []
     found, failures = [], []
     for ref in refs:
         name = arns.short_name(ref, "capacity-provider")
         if name in BUILT_IN and (not arns.parse(ref) or ref == state.arn("capacity-provider", name)):
-            found.append(describe(state, name, include_tags))
+            found.append(describe(state, name))
         else:
             failures.append(
                 {"arn": ref if arns.parse(ref) else state.arn("capacity-provider", ref), "reason": "MISSING"}
             )
     return found, failures
+
+
+def normalise_strategy(strategy: list[JSON]) -> list[JSON]:
+    """Strategy items as AWS echoes them: ``weight`` and ``base`` default to 0."""
+    return [{"capacityProvider": item["capacityProvider"], "weight": 0, "base": 0, **item} for item in strategy]
 
 
 def check_strategy(providers: list[str], strategy: list[JSON]) -> None:

@@ -35,7 +35,9 @@ def find(state: EcsState, resource_arn: str) -> Any:
 
 
 def validate(tags: list[JSON]) -> None:
-    """AWS's tag rules beyond the model's lengths: the ``aws:`` prefix is reserved, keys are unique."""
+    """AWS's tag rules beyond the model's lengths: keys are required, ``aws:`` is reserved, 50 at most."""
+    if any(not t.get("key") for t in tags):  # the model leaves key optional; ECS does not
+        raise invalid_parameter("Tag keys must not be empty.")  # inferred
     keys = [t["key"] for t in tags]
     if any(k.lower().startswith("aws:") for k in keys):
         raise invalid_parameter("Tag keys cannot start with the reserved prefix 'aws:'.")  # inferred

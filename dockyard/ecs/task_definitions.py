@@ -47,9 +47,9 @@ _EMPTY_LISTS = (
 )
 _HEALTH_DEFAULTS = {"interval": 30, "timeout": 5, "retries": 3}
 _HEALTH_RANGES = {"interval": (5, 300), "timeout": (2, 60), "retries": (1, 10), "startPeriod": (0, 300)}
-_FAMILY = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
-_CPU = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(vcpu)?\s*$", re.IGNORECASE)
-_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(gb|mib|mb)?\s*$", re.IGNORECASE)
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+_CPU = re.compile(r"^\s*(\d*\.?\d+)\s*(vcpu)?\s*$", re.IGNORECASE)
+_MEMORY = re.compile(r"^\s*(\d*\.?\d+)\s*(gb|mib|mb)?\s*$", re.IGNORECASE)
 
 
 def _fargate_memory(cpu: int) -> list[int]:
@@ -124,9 +124,8 @@ def register(state: EcsState, params: JSON) -> TaskDefinition:
 
 def normalise(params: JSON) -> JSON:
     """The stored TaskDefinition members for a RegisterTaskDefinition request, or a ClientException."""
-    if not _FAMILY.match(params["family"]):
-        # inferred wording
-        raise client_error("Family contains invalid characters. Up to 255 letters, numbers, hyphens and underscores.")
+    if not _NAME.match(params["family"]):
+        raise client_error("Family contains invalid characters.")
     containers = params["containerDefinitions"]
     if not containers:
         raise client_error("Container list cannot be empty.")
@@ -144,7 +143,9 @@ def normalise(params: JSON) -> JSON:
             body[name] = params[name]
     body["volumes"] = volumes
     body["placementConstraints"] = list(params.get("placementConstraints") or [])
-    body["requiresAttributes"] = _required_attributes(params)
+    required = _required_attributes(params)
+    if required:  # AWS leaves the member out when the definition needs no agent capability
+        body["requiresAttributes"] = required
     body["compatibilities"] = _compatibilities(mode, cpu, memory, params)
     if cpu is not None:
         body["cpu"] = cpu
@@ -188,8 +189,10 @@ def _check_containers(containers: list[JSON], task_memory: str | None, volumes: 
         if not c.get("image"):
             raise client_error("Container.image should not be null or empty.")
         name = c["name"]
+        if not _NAME.match(name):
+            raise client_error("Container.name contains invalid characters.")
         if name in names:
-            raise client_error(f"Container names must be unique within a task definition: '{name}'.")  # inferred
+            raise client_error("Container names must be unique within a Task Definition.")
         names.add(name)
         if task_memory is None and c.get("memory") is None and c.get("memoryReservation") is None:
             raise client_error(

@@ -30,6 +30,10 @@ class ContainerError(Exception):
     """Creating or starting a container failed; the message is the engine's."""
 
 
+class ContainerNotFound(ContainerError):
+    """The container does not exist (any more): removed, or never created by this engine."""
+
+
 @dataclass(frozen=True)
 class EngineInfo:
     kind: Literal["docker", "podman"]

@@ -12,7 +12,7 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dockyard import __version__
 from dockyard.config import Settings
@@ -22,6 +22,9 @@ from dockyard.protocol.specs import botocore_version, service_spec
 from dockyard.server.auth import Caller, account_for, caller_of
 from dockyard.server.http import ClientDisconnected, Handler, Receive, Request, Response, Scope, Send
 from dockyard.store import Store
+
+if TYPE_CHECKING:
+    from dockyard.runtime.service import Runtime
 
 log = logging.getLogger("dockyard.server")
 
@@ -48,6 +51,10 @@ class App:
         self.health_checks: dict[str, Callable[[], dict[str, Any]]] = {}
         # ``/_dockyard/<name>/...`` introspection endpoints contributed by services (e.g. ``tasks``).
         self.internal_routes: dict[str, Handler] = {}
+        # The container engine connection (set by build_app); the ECS task launcher gets its backend here.
+        self.runtime: Runtime | None = None
+        # Set by what serves the app (cli.py): also listen on this address, same port (for containers).
+        self.listener: Callable[[str], Awaitable[None]] | None = None
 
     # -- registration --------------------------------------------------------------------------------------
 

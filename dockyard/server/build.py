@@ -8,10 +8,27 @@ from dockyard.server.app import App
 
 
 def build_app(settings: Settings | None = None) -> App:
-    from dockyard import ecr, ecs
+    from dockyard import adapters, ecr, ecs
 
     app = App(settings)
     internal.install(app)
+    install_runtime(app)
     ecs.install(app)
     ecr.install(app)
+    adapters.install(app)
     return app
+
+
+def install_runtime(app: App) -> None:
+    """Connects to the container engine in the background; reset and shutdown remove this instance's objects."""
+    from dockyard.runtime.service import Runtime
+
+    async def listen(host: str) -> None:
+        if app.listener is not None and host != app.settings.host and app.settings.host not in ("0.0.0.0", "::"):
+            await app.listener(host)
+
+    app.runtime = runtime = Runtime(app.settings, listen)
+    app.on_startup(runtime.start)
+    app.on_shutdown(runtime.close)
+    app.on_reset(runtime.reset)
+    app.health_checks["runtime"] = runtime.health

@@ -8,7 +8,6 @@ from typing import Any
 from dockyard.ecs import clusters, tags
 from dockyard.ecs.operations.base import EcsOperations
 from dockyard.ecs.state import Cluster, EcsState
-from dockyard.protocol.pagination import paginate
 from dockyard.protocol.provider import RequestContext
 
 JSON = dict[str, Any]
@@ -34,7 +33,7 @@ class ClusterOperations(EcsOperations):
 
     def list_clusters(self, ctx: RequestContext, p: JSON) -> JSON:
         active = [c.arn for c in self.state(ctx).clusters.values() if c.status == "ACTIVE"]
-        page, token = paginate(active, p.get("maxResults"), p.get("nextToken"), default_page=100)
+        page, token = self.page(active, p, default=100)
         return {"clusterArns": page, "nextToken": token}
 
     def delete_cluster(self, ctx: RequestContext, p: JSON) -> JSON:

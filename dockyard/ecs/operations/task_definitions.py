@@ -7,7 +7,6 @@ from typing import Any
 
 from dockyard.ecs import tags, task_definitions
 from dockyard.ecs.operations.base import EcsOperations
-from dockyard.protocol.pagination import paginate
 from dockyard.protocol.provider import RequestContext
 
 JSON = dict[str, Any]
@@ -37,10 +36,10 @@ class TaskDefinitionOperations(EcsOperations):
         found = task_definitions.listing(
             self.state(ctx), p.get("familyPrefix"), p.get("status", "ACTIVE"), p.get("sort") == "DESC"
         )
-        page, token = paginate(found, p.get("maxResults"), p.get("nextToken"), default_page=100)
+        page, token = self.page(found, p, default=100)
         return {"taskDefinitionArns": page, "nextToken": token}
 
     def list_task_definition_families(self, ctx: RequestContext, p: JSON) -> JSON:
         found = task_definitions.families(self.state(ctx), p.get("familyPrefix"), p.get("status", "ALL"))
-        page, token = paginate(found, p.get("maxResults"), p.get("nextToken"), default_page=100)
+        page, token = self.page(found, p, default=100)
         return {"families": page, "nextToken": token}

@@ -1,0 +1,649 @@
+"""The Backend over the Docker Engine API (and Podman's Docker-compatible API), through aiodocker.
+
+aiodocker supplies the transport (unix/tcp sockets, API version negotiation, error mapping); the request
+bodies are written here against the Engine API directly, because its typed helpers hide what dockyard needs
+(which stream a log line came from, event replay after a reconnect, the pull's error stream).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import ipaddress
+import json
+import logging
+import re
+import struct
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import aiodocker
+import aiohttp
+
+from dockyard.runtime.backend import (
+    LABEL_INSTANCE,
+    ContainerError,
+    ContainerEvent,
+    ContainerNotFound,
+    ContainerSpec,
+    ContainerState,
+    EngineInfo,
+    EngineUnavailable,
+    ImageInfo,
+    ImageNotFound,
+    LogLine,
+    PortBinding,
+    RegistryAuth,
+)
+
+log = logging.getLogger("dockyard.runtime")
+
+_MIB = 1024 * 1024
+_NS = 1_000_000_000
+# Events the launcher acts on; everything else (exec_*, attach, cleanup, ...) is noise.
+EVENT_ACTIONS = ("start", "die", "oom", "kill", "destroy", "health_status")
+# Connection-level calls (not long streams) fail rather than hang when the engine stops answering.
+_CALL_TIMEOUT = aiohttp.ClientTimeout(total=None, connect=5, sock_connect=5)
+_STREAM = aiohttp.ClientTimeout(total=None, connect=5, sock_connect=5, sock_read=None)
+
+
+class DockerBackend:
+    """One aiodocker client; ``instance`` is the label value whose containers ``events()`` reports."""
+
+    def __init__(self, url: str, instance: str) -> None:
+        self.url = url
+        self.instance = instance
+        self._docker = aiodocker.Docker(url=url, timeout=_CALL_TIMEOUT)
+        self._info: EngineInfo | None = None
+        self._health_tasks: set[asyncio.Future[None]] = set()
+
+    # -- plumbing ------------------------------------------------------------------------------------------
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        try:
+            return await self._docker._query_json(
+                path, method, params=params, data=body, headers=headers, timeout=_CALL_TIMEOUT
+            )
+        except aiodocker.DockerError as exc:
+            if exc.status == 900:  # aiodocker's "cannot connect"
+                raise EngineUnavailable(exc.message) from exc
+            raise
+
+    async def close(self) -> None:
+        for task in self._health_tasks:
+            task.cancel()
+        await self._docker.close()
+
+    # -- engine --------------------------------------------------------------------------------------------
+
+    async def info(self) -> EngineInfo:
+        if self._info is None:
+            version = await self._call("GET", "version")
+            components = {c.get("Name", "") for c in version.get("Components") or []}
+            podman = (
+                any("podman" in name.lower() for name in components)
+                or "podman" in json.dumps(version.get("Platform", {})).lower()
+            )
+            kind = "podman" if podman else "docker"
+            self._info = EngineInfo(
+                kind=kind,
+                version=str(version.get("Version", "")),
+                api_url=self.url,
+                host_gateway=await self._bridge_gateway(kind),
+            )
+        return self._info
+
+    async def _bridge_gateway(self, kind: str) -> str | None:
+        """The default bridge's gateway: an address of the host every bridge-networked container can reach."""
+        try:
+            network = await self._call("GET", f"networks/{'podman' if kind == 'podman' else 'bridge'}")
+        except aiodocker.DockerError:
+            return None
+        for config in (network.get("IPAM") or {}).get("Config") or []:
+            gateway = config.get("Gateway")
+            if gateway and ":" not in gateway:
+                return gateway.split("/")[0]
+            subnet = config.get("Subnet")
+            if subnet and ":" not in subnet:
+                # Docker leaves Gateway out when it picked the default: the subnet's first address.
+                return str(ipaddress.ip_network(subnet, strict=False)[1])
+        return None
+
+    # -- images --------------------------------------------------------------------------------------------
+
+    async def pull(self, image: str, auth: RegistryAuth | None = None) -> ImageInfo:
+        repository, tag = split_reference(image)
+        headers = {}
+        if auth is not None:
+            credentials = {"username": auth.username, "password": auth.password, "serveraddress": auth.server}
+            headers["X-Registry-Auth"] = base64.urlsafe_b64encode(json.dumps(credentials).encode()).decode()
+        digest = None
+        try:
+            async with self._docker._query(
+                "images/create",
+                "POST",
+                params={"fromImage": repository, "tag": tag},
+                headers=headers,
+                timeout=_STREAM,
+            ) as response:
+                # The engine answers 200 and reports failures inside the progress stream.
+                async for raw in response.content:
+                    if not raw.strip():
+                        continue
+                    message = json.loads(raw)
+                    if "error" in message:
+                        raise ImageNotFound(str(message["error"]).strip())
+                    status = str(message.get("status", ""))
+                    if status.startswith("Digest: "):
+                        digest = status.removeprefix("Digest: ").strip()
+        except aiodocker.DockerError as exc:
+            raise ImageNotFound(exc.message.strip()) from exc
+        info = await self.image(image)
+        if info is None:
+            raise ImageNotFound(f"{image}: the engine reported a pull but has no such image")
+        return ImageInfo(info.id, digest or info.digest, info.entrypoint, info.command)
+
+    async def image(self, image: str) -> ImageInfo | None:
+        try:
+            data = await self._call("GET", f"images/{image}/json")
+        except aiodocker.DockerError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        repository, _ = split_reference(image)
+        digests = data.get("RepoDigests") or []
+        # The digest of this repository's manifest; an image pushed under several names has several.
+        digest = next((d.split("@", 1)[1] for d in digests if d.split("@", 1)[0] == repository), None)
+        if digest is None and digests:
+            digest = digests[0].split("@", 1)[1]
+        config = data.get("Config") or {}
+        return ImageInfo(data["Id"], digest, config.get("Entrypoint"), config.get("Cmd"))
+
+    # -- containers ----------------------------------------------------------------------------------------
+
+    async def create(self, spec: ContainerSpec) -> str:
+        body = create_config(spec)
+        try:
+            created = await self._call("POST", "containers/create", params={"name": spec.name}, body=body)
+        except aiodocker.DockerError as exc:
+            if exc.status == 404:
+                raise ImageNotFound(exc.message) from exc
+            raise ContainerError(exc.message) from exc
+        return created["Id"]
+
+    async def start(self, container_id: str) -> None:
+        try:
+            await self._call("POST", f"containers/{container_id}/start")
+        except aiodocker.DockerError as exc:
+            raise _container_error(exc) from exc
+        if (await self.info()).kind == "podman":
+            await self._schedule_health(container_id)
+
+    async def _schedule_health(self, container_id: str) -> None:
+        """Podman runs healthchecks from systemd timers; without systemd nothing runs them, so dockyard does."""
+        config = (await self._call("GET", f"containers/{container_id}/json")).get("Config") or {}
+        check = config.get("Healthcheck") or {}
+        if not check.get("Test") or check["Test"][:1] == ["NONE"]:
+            return
+        task = asyncio.ensure_future(self._drive_health(container_id, (check.get("Interval") or 30 * _NS) / _NS))
+        self._health_tasks.add(task)
+        task.add_done_callback(self._health_tasks.discard)
+
+    async def _drive_health(self, container_id: str, interval_s: float) -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                # Runs the check once; Podman records it and emits health_status like its own timer would.
+                await self._call("GET", f"libpod/containers/{container_id}/healthcheck")
+            except aiodocker.DockerError:
+                try:
+                    if (await self.inspect(container_id)).status != "running":
+                        return
+                except ContainerError:
+                    return
+            except EngineUnavailable:
+                return
+
+    async def stop(self, container_id: str, timeout_s: int) -> None:
+        try:
+            await self._call("POST", f"containers/{container_id}/stop", params={"t": int(timeout_s)})
+        except aiodocker.DockerError as exc:
+            if exc.status not in (304, 404):  # already stopped / already gone
+                raise _container_error(exc) from exc
+
+    async def kill(self, container_id: str, signal: str = "SIGKILL") -> None:
+        try:
+            await self._call("POST", f"containers/{container_id}/kill", params={"signal": signal})
+        except aiodocker.DockerError as exc:
+            if exc.status not in (404, 409):  # gone / not running
+                raise _container_error(exc) from exc
+
+    async def inspect(self, container_id: str) -> ContainerState:
+        try:
+            data = await self._call("GET", f"containers/{container_id}/json")
+        except aiodocker.DockerError as exc:
+            raise _container_error(exc) from exc
+        return container_state(data)
+
+    async def remove(self, container_id: str) -> None:
+        try:
+            await self._call("DELETE", f"containers/{container_id}", params={"force": "true", "v": "true"})
+        except aiodocker.DockerError as exc:
+            if exc.status not in (404, 409):  # gone / removal already in progress
+                raise _container_error(exc) from exc
+
+    async def logs(self, container_id: str) -> AsyncIterator[LogLine]:
+        data = await self._call("GET", f"containers/{container_id}/json")
+        tty = bool((data.get("Config") or {}).get("Tty"))
+        splitter = LineSplitter()
+        cursor = LogCursor()
+        follow = True
+        while True:
+            params = {"stdout": "1", "stderr": "1", "timestamps": "1", "follow": "1" if follow else "0"}
+            params["since"] = cursor.since()
+            async with self._docker._query(f"containers/{container_id}/logs", params=params, timeout=_STREAM) as resp:
+                if tty:  # a TTY has one raw stream (stdout), cut anywhere: no replay, one pass
+                    async for chunk in resp.content.iter_any():
+                        for line in splitter.chunk(chunk):
+                            yield line
+                    break
+                async for stream, frame in _frames(resp.content):
+                    if cursor.new(frame):
+                        for line in splitter.frame(stream, frame):
+                            yield line
+            if not follow:
+                break
+            # Docker ends a follow when the container stops, at times before it stored the last fragment:
+            # one more read (from the last message seen) gets it. A dropped stream of a live one follows again.
+            try:
+                follow = (await self.inspect(container_id)).status in ("running", "paused", "restarting")
+            except ContainerNotFound:
+                break
+        for line in splitter.flush():
+            yield line
+
+    async def events(self) -> AsyncIterator[ContainerEvent]:
+        # No "event" filter: Podman matches it against its own names ("died") and drops "die"; filtered below.
+        filters = json.dumps({"type": ["container"], "label": [f"{LABEL_INSTANCE}={self.instance}"]})
+        since = f"{time.time():.9f}"
+        backoff = 0.1
+        while True:
+            try:
+                async with self._docker._query(
+                    "events", params={"filters": filters, "since": since}, timeout=_STREAM
+                ) as response:
+                    backoff = 0.1
+                    async for raw in response.content:
+                        if not raw.strip():
+                            continue
+                        message = json.loads(raw)
+                        if message.get("timeNano"):
+                            since = f"{message['timeNano'] / _NS:.9f}"
+                        event = await self._event(message)
+                        if event is not None:
+                            yield event
+            except (TimeoutError, aiohttp.ClientError, aiodocker.DockerError, ValueError) as exc:
+                log.warning("engine event stream dropped (%s); reconnecting", exc)
+            # The stream ended (engine restart, proxy timeout): reconnect and replay from the last event seen.
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    async def _event(self, message: dict[str, Any]) -> ContainerEvent | None:
+        actor = message.get("Actor") or {}
+        attributes = dict(actor.get("Attributes") or {})
+        action = str(message.get("Action") or message.get("status") or "")
+        action = "destroy" if action == "remove" else action  # Podman's name for it
+        container_id = str(actor.get("ID") or message.get("id") or "")
+        if not container_id or action.split(":")[0] not in EVENT_ACTIONS:
+            return None
+        labels = {k: v for k, v in attributes.items() if k.startswith("dev.dockyard.")}
+        exit_code = None
+        if action == "die":
+            # Docker says exitCode; Podman's compat stream says containerExitCode.
+            code = attributes.get("exitCode", attributes.get("containerExitCode"))
+            exit_code = int(code) if code not in (None, "") else None
+        if action == "health_status":
+            # Podman's event names no status (Docker's says "health_status: healthy"): read it from the container.
+            try:
+                health = (await self.inspect(container_id)).health
+            except ContainerError:
+                return None
+            action = f"health_status: {health or 'starting'}"
+        return ContainerEvent(container_id, action, labels, exit_code)
+
+    async def stats(self, container_id: str) -> dict[str, Any]:
+        try:
+            return await self._call("GET", f"containers/{container_id}/stats", params={"stream": "false"})
+        except aiodocker.DockerError as exc:
+            raise _container_error(exc) from exc
+
+    # -- networks and volumes ------------------------------------------------------------------------------
+
+    async def create_network(
+        self, name: str, labels: dict[str, str], subnet: str | None = None, gateway: str | None = None
+    ) -> str:
+        body: dict[str, Any] = {"Name": name, "Driver": "bridge", "Labels": labels, "CheckDuplicate": True}
+        if subnet:
+            pool = {"Subnet": subnet, **({"Gateway": gateway} if gateway else {})}
+            body["IPAM"] = {"Driver": "default", "Config": [pool]}
+        try:
+            created = await self._call("POST", "networks/create", body=body)
+        except aiodocker.DockerError as exc:
+            raise ContainerError(exc.message) from exc
+        return created["Id"]
+
+    async def remove_network(self, name: str) -> None:
+        try:
+            await self._call("DELETE", f"networks/{name}")
+        except aiodocker.DockerError as exc:
+            if exc.status != 404:
+                raise ContainerError(exc.message) from exc
+
+    async def create_volume(
+        self, name: str, labels: dict[str, str], driver: str | None = None, options: dict[str, str] | None = None
+    ) -> str:
+        body = {"Name": name, "Driver": driver or "local", "DriverOpts": options or {}, "Labels": labels}
+        try:
+            created = await self._call("POST", "volumes/create", body=body)
+        except aiodocker.DockerError as exc:
+            raise ContainerError(exc.message) from exc
+        return created["Name"]
+
+    async def remove_volume(self, name: str) -> None:
+        try:
+            await self._call("DELETE", f"volumes/{name}", params={"force": "true"})
+        except aiodocker.DockerError as exc:
+            if exc.status != 404:
+                raise ContainerError(exc.message) from exc
+
+    async def remove_labelled(self, labels: dict[str, str]) -> int:
+        filters = json.dumps({"label": [f"{k}={v}" for k, v in labels.items()]})
+        containers = await self._call("GET", "containers/json", params={"all": "true", "filters": filters})
+        await asyncio.gather(*(self.remove(c["Id"]) for c in containers))
+        # Networks only once their containers are gone, volumes once no container holds them.
+        networks = await self._call("GET", "networks", params={"filters": filters})
+        await asyncio.gather(*(self.remove_network(n["Id"]) for n in networks))
+        volumes = (await self._call("GET", "volumes", params={"filters": filters})).get("Volumes") or []
+        await asyncio.gather(*(self.remove_volume(v["Name"]) for v in volumes))
+        return len(containers) + len(networks) + len(volumes)
+
+
+# -- Engine API mapping ----------------------------------------------------------------------------------------
+
+
+def split_reference(image: str) -> tuple[str, str]:
+    """``host:5000/repo:tag`` -> (``host:5000/repo``, ``tag``); a digest reference keeps ``sha256:...``."""
+    if "@" in image:
+        repository, digest = image.split("@", 1)
+        return repository, digest
+    slash = image.rfind("/")
+    colon = image.rfind(":")
+    if colon > slash:
+        return image[:colon], image[colon + 1 :]
+    return image, "latest"
+
+
+def create_config(spec: ContainerSpec) -> dict[str, Any]:
+    """The ``POST /containers/create`` body for ``spec``; fields the spec leaves empty keep the image's value."""
+    exposed: dict[str, dict[str, Any]] = {}
+    bindings: dict[str, list[dict[str, str]]] = {}
+    for port in spec.ports:
+        key = f"{port.container_port}/{port.protocol}"
+        exposed[key] = {}
+        bindings.setdefault(key, []).append(
+            {"HostIp": port.host_ip, "HostPort": str(port.host_port) if port.host_port else ""}
+        )
+    binds = [
+        f"{m.source}:{m.target}{':ro' if m.read_only else ''}" for m in spec.mounts if m.kind in ("bind", "volume")
+    ]
+    tmpfs = {m.target: m.tmpfs_options or "" for m in spec.mounts if m.kind == "tmpfs"}
+    host: dict[str, Any] = {
+        "NetworkMode": spec.network,
+        "PortBindings": bindings,
+        "Binds": binds,
+        "Tmpfs": tmpfs,
+        "VolumesFrom": spec.volumes_from,
+        "Ulimits": [{"Name": u.name, "Soft": u.soft, "Hard": u.hard} for u in spec.ulimits],
+        "CapAdd": spec.cap_add,
+        "CapDrop": spec.cap_drop,
+        "Devices": [
+            {
+                "PathOnHost": d["PathOnHost"],
+                "PathInContainer": d.get("PathInContainer") or d["PathOnHost"],
+                "CgroupPermissions": d.get("CgroupPermissions") or "rwm",
+            }
+            for d in spec.devices
+        ],
+        "ReadonlyRootfs": spec.readonly_rootfs,
+        "Privileged": spec.privileged,
+        "ExtraHosts": spec.extra_hosts,
+        "Dns": spec.dns,
+        "DnsSearch": spec.dns_search,
+        "Sysctls": spec.sysctls,
+    }
+    if spec.init:
+        host["Init"] = True
+    if spec.cpu_shares:
+        host["CpuShares"] = spec.cpu_shares
+    if spec.nano_cpus:
+        host["NanoCpus"] = spec.nano_cpus
+    if spec.memory_mib:
+        # No swap beyond the limit (as ECS): past it the container is OOM-killed rather than slowed down.
+        host["Memory"] = host["MemorySwap"] = spec.memory_mib * _MIB
+    if spec.memory_reservation_mib:
+        host["MemoryReservation"] = spec.memory_reservation_mib * _MIB
+    if spec.shm_size_mib:
+        host["ShmSize"] = spec.shm_size_mib * _MIB
+    config: dict[str, Any] = {
+        "Image": spec.image,
+        "Env": [f"{k}={v}" for k, v in spec.env.items()],
+        "Labels": spec.labels,
+        "ExposedPorts": exposed,
+        "Tty": spec.tty,
+        "OpenStdin": spec.interactive,
+        "AttachStdout": False,
+        "AttachStderr": False,
+        "HostConfig": host,
+    }
+    if spec.entrypoint is not None:
+        config["Entrypoint"] = spec.entrypoint
+        # Docker drops the image's CMD when the entrypoint is replaced; an explicit command still applies.
+        config["Cmd"] = spec.command or []
+    elif spec.command is not None:
+        config["Cmd"] = spec.command
+    if spec.working_dir:
+        config["WorkingDir"] = spec.working_dir
+    if spec.user:
+        config["User"] = spec.user
+    if spec.hostname:
+        config["Hostname"] = spec.hostname
+    if spec.stop_signal:
+        config["StopSignal"] = spec.stop_signal
+    if spec.stop_timeout_s is not None:
+        config["StopTimeout"] = spec.stop_timeout_s
+    if spec.healthcheck is not None:
+        check = spec.healthcheck
+        config["Healthcheck"] = (
+            {"Test": ["NONE"]}
+            if check.test[:1] == ["NONE"]
+            else {
+                "Test": check.test,
+                "Interval": int(check.interval_s * _NS),
+                "Timeout": int(check.timeout_s * _NS),
+                "Retries": check.retries,
+                "StartPeriod": int(check.start_period_s * _NS),
+            }
+        )
+    if spec.network not in ("bridge", "host", "none", "default") and not spec.network.startswith("container:"):
+        endpoint: dict[str, Any] = {"Aliases": spec.network_aliases}
+        if spec.ip_address:
+            endpoint["IPAMConfig"] = {"IPv4Address": spec.ip_address}
+        config["NetworkingConfig"] = {"EndpointsConfig": {spec.network: endpoint}}
+    return config
+
+
+def container_state(data: dict[str, Any]) -> ContainerState:
+    state = data.get("State") or {}
+    network = data.get("NetworkSettings") or {}
+    ports = [
+        PortBinding(int(key.split("/")[0]), int(b["HostPort"]), key.split("/")[1], b.get("HostIp") or "")
+        for key, host_bindings in (network.get("Ports") or {}).items()
+        for b in host_bindings or []
+        if b.get("HostPort")
+    ]
+    addresses = {
+        name: endpoint["IPAddress"]
+        for name, endpoint in (network.get("Networks") or {}).items()
+        if endpoint and endpoint.get("IPAddress")
+    }
+    running_or_done = state.get("Status") in ("running", "paused", "exited", "dead", "restarting", "removing")
+    health = (state.get("Health") or {}).get("Status") or None
+    return ContainerState(
+        id=data["Id"],
+        status=state.get("Status", "created"),
+        exit_code=state.get("ExitCode") if state.get("Status") in ("exited", "dead") else None,
+        oom_killed=bool(state.get("OOMKilled")),
+        error=state.get("Error") or None,
+        health=health if health in ("starting", "healthy", "unhealthy") else None,
+        started_at=_time(state.get("StartedAt")) if running_or_done else None,
+        finished_at=_time(state.get("FinishedAt")) if state.get("Status") in ("exited", "dead") else None,
+        ports=ports,
+        ip_addresses=addresses,
+        image_id=data.get("Image", ""),
+    )
+
+
+_RFC3339 = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$")
+
+
+def _time(value: str | None) -> datetime | None:
+    """Engine timestamps are RFC 3339 with nanoseconds; Python keeps microseconds. The zero time means unset."""
+    match = _RFC3339.match(value or "")
+    if match is None or value.startswith("0001-"):  # type: ignore[union-attr]
+        return None
+    whole, fraction, zone = match.groups()
+    micros = (fraction or "0")[:6].ljust(6, "0")
+    return datetime.fromisoformat(f"{whole}.{micros}{'+00:00' if zone == 'Z' else zone}")
+
+
+def _nanos(value: str) -> int | None:
+    """An engine timestamp as nanoseconds since the epoch, exactly (ordering log messages needs all digits)."""
+    match = _RFC3339.match(value)
+    if match is None:
+        return None
+    whole, fraction, zone = match.groups()
+    seconds = int(datetime.fromisoformat(f"{whole}{'+00:00' if zone == 'Z' else zone}").timestamp())
+    return seconds * _NS + int((fraction or "0")[:9].ljust(9, "0"))
+
+
+def _container_error(exc: aiodocker.DockerError) -> ContainerError:
+    return ContainerNotFound(exc.message) if exc.status == 404 else ContainerError(exc.message)
+
+
+# -- log streams ---------------------------------------------------------------------------------------------
+
+
+async def _frames(content: aiohttp.StreamReader) -> AsyncIterator[tuple[str, bytes]]:
+    """Demultiplexes the Engine API's stdout/stderr stream: 8-byte header (stream, 0, 0, 0, big-endian size)."""
+    while True:
+        try:
+            header = await content.readexactly(8)
+        except asyncio.IncompleteReadError:
+            return
+        kind, size = struct.unpack(">BxxxL", header)
+        try:
+            payload = await content.readexactly(size)
+        except asyncio.IncompleteReadError as partial:
+            payload = partial.partial
+        yield ("stderr" if kind == 2 else "stdout"), payload
+        if len(payload) < size:
+            return
+
+
+class LogCursor:
+    """Where a log stream is: the last message's time (ns) and how many messages carried it, for re-reads."""
+
+    def __init__(self) -> None:
+        self.last = 0
+        self.count = 0
+        self._skip = 0
+
+    def since(self) -> str:
+        """Starts a new read at the last message's time; its messages already seen will be skipped."""
+        self._skip = self.count
+        return f"{self.last // _NS}.{self.last % _NS:09d}"
+
+    def new(self, frame: bytes) -> bool:
+        when = _nanos(frame[: frame.find(b" ")].decode("ascii", "replace"))
+        if when is None or when > self.last:
+            self.last, self.count, self._skip = (when or self.last), 1, 0
+            return True
+        if when < self.last:
+            return False
+        if self._skip:
+            self._skip -= 1
+            return False
+        self.count += 1
+        return True
+
+
+class LineSplitter:
+    """Turns timestamped log messages into lines; a fragment without a newline waits for the rest of its line.
+
+    With ``timestamps=true`` the engine prefixes every message (a line, or a fragment the log driver cut) with
+    its RFC 3339 time and a space. A line's timestamp is that of its first fragment.
+    """
+
+    def __init__(self) -> None:
+        self._pending: dict[str, tuple[datetime, bytearray]] = {}
+        self._raw = bytearray()
+
+    def frame(self, stream: str, data: bytes) -> list[LogLine]:
+        """One demultiplexed frame: whole messages, the last one possibly a fragment."""
+        *complete, rest = data.split(b"\n")
+        lines = [line for m in complete if (line := self._message(stream, m, complete=True))]
+        if rest:
+            self._message(stream, rest, complete=False)
+        return lines
+
+    def chunk(self, data: bytes) -> list[LogLine]:
+        """A TTY's raw stream, cut anywhere: only whole lines are messages."""
+        self._raw += data
+        *complete, rest = self._raw.split(b"\n")
+        self._raw = bytearray(rest)
+        return [line for m in complete if (line := self._message("stdout", m, complete=True))]
+
+    def _message(self, stream: str, message: bytes, complete: bool) -> LogLine | None:
+        stamp, _, text = message.partition(b" ")
+        when = _time(stamp.decode("ascii", "replace"))
+        if when is None:  # not timestamped after all: all of it is text
+            text, when = message, datetime.now(UTC)
+        pending = self._pending.pop(stream, None)
+        first, buffer = pending if pending else (when, bytearray())
+        buffer += text
+        if not complete:
+            self._pending[stream] = (first, buffer)
+            return None
+        return LogLine(stream, first, buffer.rstrip(b"\r").decode("utf-8", "replace"))  # type: ignore[arg-type]
+
+    def flush(self) -> list[LogLine]:
+        """Whatever was written without a final newline, at exit."""
+        if self._raw:
+            self._message("stdout", bytes(self._raw), complete=False)
+            self._raw.clear()
+        lines = [
+            LogLine(stream, when, bytes(text).rstrip(b"\r").decode("utf-8", "replace"))  # type: ignore[arg-type]
+            for stream, (when, text) in self._pending.items()
+            if text
+        ]
+        self._pending.clear()
+        return lines

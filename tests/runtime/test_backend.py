@@ -1,0 +1,338 @@
+"""DockerBackend against real engines: every behaviour the task launcher builds on, on Docker and Podman."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import urllib.request
+
+import pytest
+
+from dockyard.runtime.backend import (
+    LABEL_CONTAINER,
+    LABEL_INSTANCE,
+    ContainerNotFound,
+    HealthCheck,
+    ImageNotFound,
+    LogLine,
+    Mount,
+    PortSpec,
+)
+from dockyard.runtime.docker import DockerBackend
+from tests.engines import BUSYBOX, engine_cli
+from tests.runtime.conftest import Engine, Harness
+
+
+def test_engine_identified(engine: Engine) -> None:
+    async def scenario(h: Harness) -> None:
+        info = await h.backend.info()
+        assert info.kind == engine.kind
+        assert info.version
+        assert info.api_url == engine.url
+        assert info.host_gateway and info.host_gateway.count(".") == 3
+
+    engine.run(scenario)
+
+
+def test_logs_stream_while_running(engine: Engine) -> None:
+    async def scenario(h: Harness) -> None:
+        spec = h.spec("sh", "-c", "echo first; echo oops >&2; while [ ! -e /go ]; do sleep 0.1; done; echo last")
+        container_id = await h.run(spec)
+        lines = aiter(h.backend.logs(container_id))
+        seen: list[LogLine] = [await anext(lines), await anext(lines)]
+        # Both lines arrived while the container still waits for /go: output is captured as it is produced.
+        assert (await h.backend.inspect(container_id)).status == "running"
+        assert sorted((line.stream, line.text) for line in seen) == [("stderr", "oops"), ("stdout", "first")]
+        subprocess.run([*engine_cli(engine.kind), "exec", container_id, "sh", "-c", "echo > /go"], check=True)
+        seen += [line async for line in lines]  # ends when the container exits
+        assert [line.text for line in seen][-1] == "last"
+        state = await h.backend.inspect(container_id)
+        assert state.status == "exited"
+        assert state.started_at is not None and state.finished_at is not None
+        # Podman's log timestamps have whole seconds.
+        assert all(state.started_at.replace(microsecond=0) <= line.timestamp <= state.finished_at for line in seen)
+
+    engine.run(scenario)
+
+
+def test_partial_lines_are_joined_and_flushed(engine: Engine) -> None:
+    async def scenario(h: Harness) -> None:
+        container_id = await h.run(h.spec("sh", "-c", "printf 'a'; sleep 0.3; printf 'b\\nc'; sleep 0.3; printf d"))
+        assert [line.text async for line in h.backend.logs(container_id)] == ["ab", "cd"]
+
+    engine.run(scenario)
+
+
+def test_exit_code_from_events(engine: Engine) -> None:
+    async def scenario(h: Harness) -> None:
+        container_id = await h.run(h.spec("sh", "-c", "exit 7"))
+        assert (await h.event(container_id, "start")).labels[LABEL_INSTANCE] == h.instance
+        died = await h.event(container_id, "die")
+        assert died.exit_code == 7
+        assert died.labels[LABEL_CONTAINER].startswith("dyt-")
+        state = await h.backend.inspect(container_id)
+        assert (state.status, state.exit_code, state.oom_killed) == ("exited", 7, False)
+        await h.backend.remove(container_id)
+        await h.event(container_id, "destroy")
+        with pytest.raises(ContainerNotFound):
+            await h.backend.inspect(container_id)
+        await h.backend.remove(container_id)  # removing what is gone is not an error
+
+    engine.run(scenario)
+
+
+def test_out_of_memory(engine: Engine) -> None:
+    async def scenario(h: Harness) -> None:
+        # The shell holds 64 MB of "y\n" in a variable: far beyond a 16 MiB limit without swap.
+        container_id = await h.run(h.spec("sh", "-c", "x=$(yes | head -c 67108864); echo survived", memory_mib=16))
+        died = await h.event(container_id, "die")
+        assert died.exit_code == 137
+        state = await h.backend.inspect(container_id)
+        assert (state.exit_code, state.oom_killed) == (137, True)
+        assert "survived" not in [line.text async for line in h.backend.logs(container_id)]
+
+    engine.run(scenario)
+
+
+def test_stop_sends_sigterm_then_sigkill_after_timeout(engine: Engine) -> None:
+    async def scenario(h: Harness) -> None:
+        loop = "echo ready; while true; do sleep 0.1; done"
+        stubborn = await h.run(h.spec("sh", "-c", f"trap 'echo got TERM' TERM; {loop}"))
+        polite = await h.run(h.spec("sh", "-c", f"trap 'echo bye; exit 0' TERM; {loop}"))
+        for container_id in (stubborn, polite):
+            assert await anext(aiter(h.backend.logs(container_id))) is not None  # its trap is installed
+        await asyncio.gather(h.backend.stop(stubborn, 2), h.backend.stop(polite, 30))
+        assert (await h.event(stubborn, "die")).exit_code == 137  # SIGKILL after the timeout
+        assert (await h.event(polite, "die")).exit_code == 0  # exited on SIGTERM
+        assert "got TERM" in [line.text async for line in h.backend.logs(stubborn)]
+        assert "bye" in [line.text async for line in h.backend.logs(polite)]
+        await h.backend.stop(polite, 1)  # stopping a stopped container is not an error
+
+    engine.run(scenario)
+
+
+def test_kill_with_signal(engine: Engine) -> None:
+    async def scenario(h: Harness) -> None:
+        container_id = await h.run(h.spec("sh", "-c", "trap 'exit 3' USR1; while true; do sleep 0.1; done"))
+        await asyncio.sleep(0.5)  # the trap is set before the first sleep ends
+        await h.backend.kill(container_id, "SIGUSR1")
+        assert (await h.event(container_id, "die")).exit_code == 3
+        await h.backend.kill(container_id)  # killing a stopped container is not an error
+
+    engine.run(scenario)
+
+
+def test_healthcheck_statuses(engine: Engine) -> None:
+    async def scenario(h: Harness) -> None:
+        check = HealthCheck(["CMD-SHELL", "test -e /healthy"], interval_s=1, timeout_s=2, retries=2)
+        becomes = await h.run(h.spec("sh", "-c", "sleep 2; echo > /healthy; sleep 60", healthcheck=check))
+        never = await h.run(h.spec("sleep", "60", healthcheck=check))
+        assert (await h.backend.inspect(becomes)).health in ("starting", "unhealthy", "healthy")
+        assert (await h.event(becomes, "health_status: healthy")).action == "health_status: healthy"
+        assert (await h.event(never, "health_status: unhealthy")).action == "health_status: unhealthy"
+        assert (await h.backend.inspect(becomes)).health == "healthy"
+        assert (await h.backend.inspect(never)).health == "unhealthy"
+        disabled = await h.run(h.spec("sleep", "60", healthcheck=HealthCheck(["NONE"])))
+        assert (await h.backend.inspect(disabled)).health is None
+
+    engine.run(scenario)
+
+
+def http_get(url: str, attempts: int = 100) -> str:
+    """GET with retries while the server in the container starts (bounded)."""
+    for _ in range(attempts):
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read().decode()
+        except OSError:
+            import time
+
+            time.sleep(0.1)
+    raise AssertionError(f"{url} never answered")
+
+
+HTTPD = "echo hello from $HOSTNAME > /index.html; exec httpd -f -p 8080 -h /"
+
+
+def test_dynamic_host_port_answers_http_on_loopback(engine: Engine) -> None:
+    async def scenario(h: Harness) -> None:
+        container_id = await h.run(h.spec("sh", "-c", HTTPD, ports=[PortSpec(8080)], hostname="web1"))
+        state = await h.backend.inspect(container_id)
+        [binding] = state.ports
+        assert (binding.container_port, binding.protocol, binding.host_ip) == (8080, "tcp", "127.0.0.1")
+        assert binding.host_port > 0
+        body = await asyncio.to_thread(http_get, f"http://127.0.0.1:{binding.host_port}/index.html")
+        assert body.strip() == "hello from web1"
+        assert state.ip_addresses  # on the default bridge
+
+    engine.run(scenario)
+
+
+def test_shared_network_namespace(engine: Engine) -> None:
+    async def scenario(h: Harness) -> None:
+        server = await h.run(h.spec("sh", "-c", HTTPD, hostname="sandbox"))
+        client = await h.run(
+            h.spec(
+                "sh",
+                "-c",
+                "for i in $(seq 50); do wget -qO- http://127.0.0.1:8080/index.html && exit 0; sleep 0.1; done; exit 1",
+                network=f"container:{server}",
+            )
+        )
+        assert (await h.event(client, "die")).exit_code == 0
+        assert [line.text async for line in h.backend.logs(client)] == ["hello from sandbox"]
+
+    engine.run(scenario)
+
+
+def test_user_network_with_alias_fixed_address_and_volume(engine: Engine) -> None:
+    async def scenario(h: Harness) -> None:
+        subnet = "10.213.7.0/24" if engine.kind == "docker" else "10.213.8.0/24"
+        network = f"dyt-{h.instance[:8]}-net"
+        await h.backend.create_network(network, h.labels, subnet=subnet, gateway=subnet.replace("0/24", "1"))
+        volume = await h.backend.create_volume(f"dyt-{h.instance[:8]}-vol", h.labels)
+        address = subnet.replace("0/24", "10")
+        web = await h.run(
+            h.spec(
+                "sh",
+                "-c",
+                "echo stored > /data/file; " + HTTPD,
+                network=network,
+                network_aliases=["web"],
+                hostname="web",
+                ip_address=address,
+                mounts=[Mount("/data", volume, kind="volume")],
+            )
+        )
+        assert (await h.backend.inspect(web)).ip_addresses == {network: address}
+        fetch = "for i in $(seq 50); do wget -qO- http://web:8080/index.html && break; sleep 0.1; done"
+        read_only = [Mount("/data", volume, read_only=True, kind="volume")]
+        client = await h.run(h.spec("sh", "-c", f"{fetch}; cat /data/file", network=network, mounts=read_only))
+        assert (await h.event(client, "die")).exit_code == 0
+        assert [line.text async for line in h.backend.logs(client)] == ["hello from web", "stored"]
+
+    engine.run(scenario)
+
+
+def test_spec_fields_reach_the_container(engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "in.txt").write_text("from the host\n")
+
+    async def scenario(h: Harness) -> None:
+        script = (
+            "echo env=$GREETING; echo pwd=$(pwd); echo user=$(id -u 2>/dev/null || echo none); "
+            "cat /host/in.txt; echo > /readonly-probe 2>/dev/null && echo rw || echo ro; "
+            "echo > /scratch/x && echo tmpfs-rw; "
+            "grep -c 'dockyard-test-host' /etc/hosts; cat /proc/sys/net/ipv4/ip_unprivileged_port_start"
+        )
+        container_id = await h.run(
+            h.spec(
+                entrypoint=["sh", "-c"],
+                command=[script],
+                env={"GREETING": "hi there"},
+                working_dir="/host",
+                mounts=[Mount("/host", str(tmp_path), read_only=True), Mount("/scratch", "", kind="tmpfs")],
+                readonly_rootfs=True,
+                extra_hosts=["dockyard-test-host:10.1.2.3"],
+                sysctls={"net.ipv4.ip_unprivileged_port_start": "80"},
+                cpu_shares=512,
+                nano_cpus=500_000_000,
+                memory_mib=64,
+                memory_reservation_mib=32,
+                shm_size_mib=16,
+                ulimits=[],
+                cap_drop=["NET_RAW"],
+                init=False,
+                stop_signal="SIGINT",
+                stop_timeout_s=5,
+            )
+        )
+        assert (await h.event(container_id, "die")).exit_code == 0
+        lines = [line.text async for line in h.backend.logs(container_id)]
+        assert lines[0] == "env=hi there"
+        assert lines[1] == "pwd=/host"
+        assert "from the host" in lines
+        assert "ro" in lines and "tmpfs-rw" in lines
+        assert lines[-2:] == ["1", "80"]
+
+    engine.run(scenario)
+
+
+def test_entrypoint_replaces_image_command(engine: Engine) -> None:
+    async def scenario(h: Harness) -> None:
+        image = await h.backend.image(BUSYBOX)
+        assert image is not None and image.id.startswith("sha256:")
+        assert await h.backend.image("dockyard-test/never-built:latest") is None
+        container_id = await h.run(h.spec(entrypoint=["echo", "only", "entrypoint"]))
+        await h.event(container_id, "die")
+        assert [line.text async for line in h.backend.logs(container_id)] == ["only entrypoint"]
+
+    engine.run(scenario)
+
+
+def test_pull_failure_is_image_not_found(engine: Engine) -> None:
+    async def scenario(h: Harness) -> None:
+        with pytest.raises(ImageNotFound) as failure:
+            await h.backend.pull("127.0.0.1:9/dockyard/missing:1")
+        assert str(failure.value)
+
+    engine.run(scenario)
+
+
+def test_kill_from_outside_is_noticed(engine: Engine) -> None:
+    async def scenario(h: Harness) -> None:
+        container_id = await h.run(h.spec("sleep", "300"))
+        await h.event(container_id, "start")
+        await asyncio.to_thread(
+            subprocess.run, [*engine_cli(engine.kind), "kill", container_id], check=True, capture_output=True
+        )
+        assert (await h.event(container_id, "die")).exit_code == 137
+        assert (await h.backend.inspect(container_id)).exit_code == 137
+
+    engine.run(scenario)
+
+
+def test_remove_labelled_removes_only_its_own(engine: Engine) -> None:
+    async def scenario(h: Harness) -> None:
+        other = DockerBackend(engine.url, h.instance + "-other")
+        other_labels = {**h.labels, LABEL_INSTANCE: other.instance}
+        mine = await h.run(h.spec("sleep", "300"))
+        theirs = await h.run(h.spec("sleep", "300", labels={LABEL_INSTANCE: other.instance}))
+        for labels, suffix in ((h.labels, "mine"), (other_labels, "theirs")):
+            await h.backend.create_network(f"dyt-{h.instance[:8]}-{suffix}", labels)
+            await h.backend.create_volume(f"dyt-{h.instance[:8]}-{suffix}", labels)
+        try:
+            assert await h.backend.remove_labelled({LABEL_INSTANCE: h.instance}) == 3
+            with pytest.raises(ContainerNotFound):
+                await h.backend.inspect(mine)
+            assert (await h.backend.inspect(theirs)).status == "running"
+            assert await other.remove_labelled({LABEL_INSTANCE: other.instance}) == 3
+        finally:
+            await other.close()
+
+    engine.run(scenario)
+
+
+def test_fifty_concurrent_containers(engine: Engine) -> None:
+    async def scenario(h: Harness) -> None:
+        specs = [h.spec("sh", "-c", f"echo hi {n}") for n in range(50)]
+        ids = await asyncio.gather(*(h.run(spec) for spec in specs))
+        codes = await asyncio.gather(*(h.event(container_id, "die") for container_id in ids))
+        assert [event.exit_code for event in codes] == [0] * 50
+        outputs = await asyncio.gather(*(collect(h, container_id) for container_id in ids))
+        assert outputs == [[f"hi {n}"] for n in range(50)]
+
+    engine.run(scenario)
+
+
+async def collect(h: Harness, container_id: str) -> list[str]:
+    return [line.text async for line in h.backend.logs(container_id)]
+
+
+def test_stats(engine: Engine) -> None:
+    async def scenario(h: Harness) -> None:
+        container_id = await h.run(h.spec("sleep", "60", memory_mib=32))
+        stats = await h.backend.stats(container_id)
+        assert stats["memory_stats"]["limit"] == 32 * 1024 * 1024  # type: ignore[index]
+        assert "cpu_stats" in stats
+
+    engine.run(scenario)
