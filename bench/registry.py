@@ -26,9 +26,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
-from conftest import free_port, start_server, stop_server  # noqa: E402
+from tests.conftest import free_port, start_server, stop_server  # noqa: E402
 
 BASE = "dockyard-test/busybox:latest"
 CHUNK = 1 << 20

@@ -9,8 +9,9 @@ import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import start_server, stop_server
 from registry_client import DOCKER_V2, OCI_INDEX, OCI_MANIFEST, RegistryClient, digest, image_manifest, password_for
+
+from tests.conftest import start_server, stop_server
 
 
 @pytest.fixture
