@@ -425,6 +425,10 @@ def test_authorization_token_and_registry(ecr, server):
     assert 11 * 3600 < data["expiresAt"].timestamp() - time.time() <= 12 * 3600
     assert RegistryClient(server.port, password).request("GET", "/v2/").status == 200
     assert ecr.describe_registry()["registryId"] == "000000000000"
+    two = ecr.get_authorization_token(registryIds=["000000000000", "111111111111"])["authorizationData"]
+    assert len(two) == 2
+    other = base64.b64decode(two[1]["authorizationToken"]).decode().split(":")[1]
+    assert RegistryClient(server.port, other).request("GET", "/v2/_catalog").status == 200
 
 
 def test_unsupported_operations_answer_honestly(ecr):

@@ -88,6 +88,15 @@ def test_chunked_upload_reports_ranges_without_bytes_prefix(reg, server):
     assert leftovers(server) == []
 
 
+def test_single_put_upload_as_containerd_does(reg, server):
+    data = os.urandom(50_000)
+    start = reg.request("POST", "/v2/team/app/blobs/uploads/")
+    done = reg.request("PUT", f"{start.headers['location']}?digest={digest(data)}", data)
+    assert (done.status, done.headers["docker-content-digest"]) == (201, digest(data))
+    assert reg.request("GET", f"/v2/team/app/blobs/{digest(data)}").body == data
+    assert leftovers(server) == []
+
+
 def test_digest_mismatch_leaves_nothing(reg, server):
     start = reg.request("POST", "/v2/team/app/blobs/uploads/")
     wrong = digest(b"something else")

@@ -118,11 +118,13 @@ class RepositoryOperations(EcrOperations):
         return {"registryId": ctx.account, "replicationConfiguration": {"rules": []}}
 
     def get_authorization_token(self, ctx: RequestContext, p: JSON) -> JSON:
-        token, expires_at = self.ecr.tokens.authorization_token(ctx.account, ctx.region)
+        # One entry per registry asked for (the deprecated registryIds); each token opens that account's registry.
         endpoint = f"http://{self.ecr.registry_host(ctx.host)}"
-        return {
-            "authorizationData": [{"authorizationToken": token, "expiresAt": expires_at, "proxyEndpoint": endpoint}]
-        }
+        data = []
+        for registry_id in p.get("registryIds") or [ctx.account]:
+            token, expires_at = self.ecr.tokens.authorization_token(registry_id, ctx.region)
+            data.append({"authorizationToken": token, "expiresAt": expires_at, "proxyEndpoint": endpoint})
+        return {"authorizationData": data}
 
     def _repository(self, ctx: RequestContext, repo: Repository) -> JSON:
         return {
