@@ -1,6 +1,5 @@
 """Repository operations: CreateRepository, DescribeRepositories, DeleteRepository, PutImageTagMutability,
-PutImageScanningConfiguration, Get/Set/DeleteRepositoryPolicy, TagResource, UntagResource, ListTagsForResource,
-DescribeRegistry, GetAuthorizationToken."""
+PutImageScanningConfiguration, Get/Set/DeleteRepositoryPolicy, TagResource, UntagResource, ListTagsForResource."""
 
 from __future__ import annotations
 
@@ -111,20 +110,6 @@ class RepositoryOperations(EcrOperations):
 
     def list_tags_for_resource(self, ctx: RequestContext, p: JSON) -> JSON:
         return {"tags": repositories.find_by_arn(self.state(ctx), p["resourceArn"]).tags}
-
-    # -- registry ------------------------------------------------------------------------------------------
-
-    def describe_registry(self, ctx: RequestContext, p: JSON) -> JSON:
-        return {"registryId": ctx.account, "replicationConfiguration": {"rules": []}}
-
-    def get_authorization_token(self, ctx: RequestContext, p: JSON) -> JSON:
-        # One entry per registry asked for (the deprecated registryIds); each token opens that account's registry.
-        endpoint = f"http://{self.ecr.registry_host(ctx.host)}"
-        data = []
-        for registry_id in p.get("registryIds") or [ctx.account]:
-            token, expires_at = self.ecr.tokens.authorization_token(registry_id, ctx.region)
-            data.append({"authorizationToken": token, "expiresAt": expires_at, "proxyEndpoint": endpoint})
-        return {"authorizationData": data}
 
     def _repository(self, ctx: RequestContext, repo: Repository) -> JSON:
         return {
