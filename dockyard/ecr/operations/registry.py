@@ -3,9 +3,7 @@ Get/PutRegistryScanningConfiguration, BatchGetRepositoryScanningConfiguration.""
 
 from __future__ import annotations
 
-import json
-
-from dockyard.ecr.errors import invalid_parameter, repository_not_found
+from dockyard.ecr.errors import check_policy, repository_not_found
 from dockyard.ecr.operations.base import JSON, EcrOperations
 from dockyard.protocol.errors import AwsError
 from dockyard.protocol.provider import RequestContext
@@ -27,15 +25,7 @@ class RegistryOperations(EcrOperations):
     # -- registry policy -----------------------------------------------------------------------------------
 
     def put_registry_policy(self, ctx: RequestContext, p: JSON) -> JSON:
-        try:
-            policy = json.loads(p["policyText"])
-            if not isinstance(policy, dict) or "Statement" not in policy:
-                raise ValueError
-        except ValueError:
-            raise invalid_parameter(
-                "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid registry policy provided'"
-            ) from None
-        self.state(ctx).registry_policy = p["policyText"]
+        self.state(ctx).registry_policy = check_policy(p["policyText"], "registry")
         return {"registryId": ctx.account, "policyText": p["policyText"]}
 
     def get_registry_policy(self, ctx: RequestContext, p: JSON) -> JSON:

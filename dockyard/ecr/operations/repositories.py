@@ -3,10 +3,8 @@ PutImageScanningConfiguration, Get/Set/DeleteRepositoryPolicy, TagResource, Unta
 
 from __future__ import annotations
 
-import json
-
 from dockyard.ecr import repositories
-from dockyard.ecr.errors import invalid_parameter
+from dockyard.ecr.errors import check_policy, invalid_parameter
 from dockyard.ecr.operations.base import JSON, EcrOperations
 from dockyard.ecr.state import Repository
 from dockyard.protocol.errors import AwsError
@@ -62,15 +60,7 @@ class RepositoryOperations(EcrOperations):
 
     def set_repository_policy(self, ctx: RequestContext, p: JSON) -> JSON:
         repo = self.repo(ctx, p)
-        try:
-            policy = json.loads(p["policyText"])
-            if not isinstance(policy, dict) or "Statement" not in policy:
-                raise ValueError
-        except ValueError:
-            raise invalid_parameter(
-                "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository policy provided'"
-            ) from None
-        repo.policy = p["policyText"]
+        repo.policy = check_policy(p["policyText"], "repository")
         return {"registryId": repo.registry_id, "repositoryName": repo.name, "policyText": repo.policy}
 
     def get_repository_policy(self, ctx: RequestContext, p: JSON) -> JSON:
