@@ -28,6 +28,8 @@ class Settings:
     strict: bool = field(default_factory=lambda: _env_bool("DOCKYARD_STRICT", False))
     # Container engine: a Docker-API URL (unix:///run/podman/podman.sock, tcp://...); empty means auto-detect.
     engine: str = field(default_factory=lambda: os.environ.get("DOCKYARD_ENGINE", ""))
+    # The registry demands a GetAuthorizationToken password; off lets anonymous clients push and pull.
+    registry_auth: bool = field(default_factory=lambda: _env_bool("DOCKYARD_REGISTRY_AUTH", True))
     log_level: str = field(default_factory=lambda: os.environ.get("DOCKYARD_LOG_LEVEL", "info"))
 
     def resolved_data_dir(self) -> Path:

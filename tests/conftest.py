@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import images as test_images
 import pytest
 from botocore.config import Config
+from images import BUSYBOX, PYTHON
 
 ROOT = Path(__file__).resolve().parent.parent
 AWS_CLI = Path(sys.executable).with_name("aws")
+__all__ = ["BUSYBOX", "PYTHON"]
 
 
 def free_port() -> int:
@@ -158,3 +161,9 @@ def cli(server: Server) -> Callable[..., CliResult]:
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def images() -> dict[str, str]:
+    """The locally built test images, in every engine that answers: ``{"busybox": BUSYBOX, "python": PYTHON}``."""
+    return test_images.ensure()

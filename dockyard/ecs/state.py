@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dockyard.ecs import arns
+
+if TYPE_CHECKING:
+    from dockyard.ecs.task_definitions import TaskDefinition
+    from dockyard.ecs.tasks import Task
 
 JSON = dict[str, Any]
 
@@ -16,7 +20,7 @@ class Cluster:
     name: str
     arn: str
     tags: list[JSON] = field(default_factory=list)
-    settings: list[JSON] = field(default_factory=lambda: [{"name": "containerInsights", "value": "disabled"}])
+    settings: list[JSON] = field(default_factory=list)
     configuration: JSON | None = None
     capacity_providers: list[str] = field(default_factory=list)
     default_strategy: list[JSON] = field(default_factory=list)
@@ -30,6 +34,14 @@ class EcsState:
     account: str
     region: str
     clusters: dict[str, Cluster] = field(default_factory=dict)
+    # "family:revision" -> definition, and the last revision ever used per family (revisions never repeat)
+    task_definitions: dict[str, TaskDefinition] = field(default_factory=dict)
+    task_definition_revisions: dict[str, int] = field(default_factory=dict)
+    # task ARN -> task (stopped ones too, until they expire), and RunTask clientToken -> (request, task ARNs)
+    tasks: dict[str, Task] = field(default_factory=dict)
+    task_tokens: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+    # (principal ARN, setting name) -> value; the root user's entries are the account defaults
+    account_settings: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def arn(self, kind: str, rest: str) -> str:
         return arns.arn(self.region, self.account, kind, rest)

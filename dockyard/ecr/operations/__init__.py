@@ -1,0 +1,1 @@
+"""ECR operations grouped by resource; ``EcrProvider`` combines them into one provider class."""
