@@ -7,6 +7,7 @@ import subprocess
 import urllib.request
 
 import pytest
+from engines import BUSYBOX, engine_cli
 
 from dockyard.runtime.backend import (
     LABEL_CONTAINER,
@@ -19,8 +20,7 @@ from dockyard.runtime.backend import (
     PortSpec,
 )
 from dockyard.runtime.docker import DockerBackend
-from tests.engines import BUSYBOX, engine_cli
-from tests.runtime.conftest import Engine, Harness
+from tests.runtime.harness import Engine, Harness
 
 
 def test_engine_identified(engine: Engine) -> None:

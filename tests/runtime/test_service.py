@@ -13,11 +13,11 @@ from typing import Any
 
 import boto3
 import pytest
+from engines import BUSYBOX, engine_cli
 
 from dockyard.runtime.backend import LABEL_INSTANCE, LABEL_OWNER
 from tests.conftest import Server, free_port, start_server, stop_server
-from tests.engines import BUSYBOX, engine_cli
-from tests.runtime.conftest import engine_url
+from tests.runtime.harness import engine_url
 
 
 def runtime_health(server: Server) -> dict[str, Any]:
