@@ -44,6 +44,7 @@ from dockyard.runtime.backend import (
 log = logging.getLogger("dockyard.runtime")
 
 _MIB = 1024 * 1024
+_REPLAY_MEMORY = 4096  # events remembered to skip their repeats after a reconnect
 _NS = 1_000_000_000
 # Events the launcher acts on; everything else (exec_*, attach, cleanup, ...) is noise.
 EVENT_ACTIONS = ("start", "die", "oom", "kill", "destroy", "health_status")
@@ -302,10 +303,13 @@ class DockerBackend:
         # No "event" filter: Podman matches it against its own names ("died") and drops "die"; filtered below.
         filters = json.dumps({"type": ["container"], "label": [f"{LABEL_INSTANCE}={self.instance}"]})
         last = time.time_ns()
-        seen: set[tuple[str, str]] = set()  # (id, action) of the events at ``last``: a replay repeats them
+        # Events already delivered, by (time, id, action): a replay repeats some. Docker stamps events before
+        # publishing them, so concurrent containers' events can arrive slightly out of time order.
+        recent: dict[tuple[int, str, str], None] = {}
         backoff = 0.1
         while True:
-            since = f"{last // _NS}.{last % _NS:09d}"
+            replay_from = max(0, last - _NS)  # a second early: catches the out-of-order ones; repeats are skipped
+            since = f"{replay_from // _NS}.{replay_from % _NS:09d}"
             try:
                 async with self._docker._query(
                     "events", params={"filters": filters, "since": since}, timeout=_STREAM
@@ -316,12 +320,13 @@ class DockerBackend:
                             continue
                         message = json.loads(raw)
                         when = int(message.get("timeNano") or 0)
-                        key = (str(message.get("id")), str(message.get("Action") or message.get("status")))
-                        if when < last or (when == last and key in seen):
+                        key = (when, str(message.get("id")), str(message.get("Action") or message.get("status")))
+                        if key in recent:
                             continue
-                        if when > last:
-                            last, seen = when, set()
-                        seen.add(key)
+                        recent[key] = None
+                        if len(recent) > _REPLAY_MEMORY:
+                            del recent[next(iter(recent))]
+                        last = max(last, when)
                         event = await self._event(message)
                         if event is not None:
                             yield event
