@@ -6,7 +6,6 @@ suite spends its time in the engine, not in waits.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 import urllib.request
