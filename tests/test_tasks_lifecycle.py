@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from tasks_support import (
     describe,
     docker,
     engine_objects,
+    http_get,
     inspect,
     logs,
     register,
@@ -271,7 +271,7 @@ def test_bridge_dynamic_port_answers_http(ecs):
     assert binding["containerPort"] == 8080 and binding["protocol"] == "tcp"
     assert binding["hostPort"] > 1024
     url = f"http://127.0.0.1:{binding['hostPort']}/"
-    body = wait_until(lambda: _get(url))
+    body = wait_until(lambda: http_get(url))
     assert body == "hello\n"
     ecs.stop_task(task=task["taskArn"])
     wait(ecs, task["taskArn"])
@@ -398,11 +398,3 @@ def test_no_engine_stops_tasks_with_a_clear_reason(tmp_path):
         assert server.get("/_dockyard/health")["runtime"]["status"] == "unavailable"
     finally:
         stop_server(server)
-
-
-def _get(url: str) -> str | None:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.read().decode()
-    except OSError:
-        return None

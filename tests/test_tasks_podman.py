@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import urllib.request
 
 import boto3
 import pytest
 from conftest import start_server, stop_server
 from engines import EngineMissing, podman_url
-from tasks_support import container, register, run, wait, wait_until
+from tasks_support import container, http_get, register, run, wait, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -63,17 +62,9 @@ def test_port_stop_and_kill_on_podman(ecs):
     served, killed = run(ecs, "web"), run(ecs, "web")
     running = wait(ecs, [served["taskArn"], killed["taskArn"]], "RUNNING")
     port = running[0]["containers"][0]["networkBindings"][0]["hostPort"]
-    assert wait_until(lambda: _get(f"http://127.0.0.1:{port}/")) == "hello\n"
+    assert wait_until(lambda: http_get(f"http://127.0.0.1:{port}/")) == "hello\n"
     subprocess.run(["podman", "kill", running[1]["containers"][0]["runtimeId"]], check=True, capture_output=True)
     ecs.stop_task(task=served["taskArn"])
     done = wait(ecs, [served["taskArn"], killed["taskArn"]])
     assert [t["stopCode"] for t in done] == ["UserInitiated", "EssentialContainerExited"]
     assert done[1]["containers"][0]["exitCode"] == 137
-
-
-def _get(url: str) -> str | None:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.read().decode()
-    except OSError:
-        return None

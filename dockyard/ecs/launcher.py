@@ -61,6 +61,10 @@ class Launcher:
 
     def launch(self, task: Task) -> None:
         task.listeners = self.hooks.task_listeners
+        if task.listeners:  # the accepted task (version 1) is the first change listeners hear of
+            snapshot = task.describe(include_tags=True)
+            for listener in task.listeners:
+                listener(snapshot)
         run = self.runs[task.arn] = TaskRun(self, task)
         self.spawn(run.run())
 
