@@ -62,9 +62,7 @@ class Launcher:
     def launch(self, task: Task) -> None:
         task.listeners = self.hooks.task_listeners
         if task.listeners:  # the accepted task (version 1) is the first change listeners hear of
-            snapshot = task.describe(include_tags=True)
-            for listener in task.listeners:
-                listener(snapshot)
+            tasks.notify(task.listeners, task.describe(include_tags=True))
         run = self.runs[task.arn] = TaskRun(self, task)
         self.spawn(run.run())
 
@@ -416,28 +414,15 @@ class TaskRun:
     # -- the end -------------------------------------------------------------------------------------------
 
     async def teardown(self) -> None:
-        task, backend = self.task, self.backend
-        if backend is not None:
-            if self.started - self.exited:
-                task.last_status = "STOPPING"
-                task.changed()
-            for wave in stop_order(task.containers):
-                await asyncio.gather(*(self.stop(backend, c) for c in wave))
-            if self.log_streams:
-                await asyncio.wait(self.log_streams, timeout=LOG_DRAIN_S)
-                for stream in self.log_streams:
-                    stream.cancel()
-            if task.network_mode == "awsvpc":
-                task.last_status = "DEPROVISIONING"
-                task.changed()
+        """Stops what runs (reverse dependency order), removes what the task made, then STOPPED, always."""
+        task = self.task
+        if self.backend is not None:
             try:
-                await self.remove(backend)
-            except Exception:
-                log.exception("removing the containers of %s failed", task.arn)
+                await self.shut_down(self.backend)
+            except Exception:  # the engine went away mid-stop: the task still ends, what is left is logged
+                log.exception("stopping the containers of %s failed", task.arn)
         for attachment in task.attachments:
             attachment["status"] = "DELETED"
-        for container in task.containers:
-            container.last_status = "STOPPED"
         if self.context is not None:
             for cleanup in self.launcher.hooks.cleanups:
                 try:
@@ -445,6 +430,22 @@ class TaskRun:
                 except Exception:
                     log.exception("cleanup of %s failed", task.arn)
         await self.finish()
+
+    async def shut_down(self, backend: Backend) -> None:
+        task = self.task
+        if self.started - self.exited:
+            task.last_status = "STOPPING"
+            task.changed()
+        for wave in stop_order(task.containers):
+            await asyncio.gather(*(self.stop(backend, c) for c in wave))
+        if self.log_streams:
+            await asyncio.wait(self.log_streams, timeout=LOG_DRAIN_S)
+            for stream in self.log_streams:
+                stream.cancel()
+        if task.network_mode == "awsvpc":
+            task.last_status = "DEPROVISIONING"
+            task.changed()
+        await self.remove(backend)
 
     async def remove(self, backend: Backend) -> None:
         """Removes the task's containers (the pause container last) and task-scoped volumes."""
