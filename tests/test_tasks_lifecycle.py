@@ -216,9 +216,19 @@ def test_health_check_and_healthy_dependency(ecs, server):
             linuxParameters=INIT,
             dependsOn=[{"containerName": "db", "condition": "HEALTHY"}],
         ),
+        container(  # non-essential: its health never counts for the task's
+            "sick",
+            "sleep",
+            "300",
+            essential=False,
+            linuxParameters=INIT,
+            healthCheck={"command": ["CMD", "false"], "interval": 5, "timeout": 2, "retries": 1},
+        ),
     )
     task = run(ecs, "healthy")
     [running] = wait(ecs, task["taskArn"], "RUNNING")
+    wait_until(lambda: describe(ecs, task["taskArn"])["containers"][2]["healthStatus"] == "UNHEALTHY")
+    running = describe(ecs, task["taskArn"])
     by_name = {c["name"]: c for c in running["containers"]}
     assert by_name["db"]["healthStatus"] == "HEALTHY"
     assert by_name["app"]["healthStatus"] == "UNKNOWN"  # no check of its own
@@ -226,6 +236,31 @@ def test_health_check_and_healthy_dependency(ecs, server):
     assert wait_until(lambda: logs(server, task["taskArn"])) == ["db is up"]
     ecs.stop_task(task=task["taskArn"])
     wait(ecs, task["taskArn"])
+
+
+def test_dependency_start_timeout(ecs):
+    register(
+        ecs,
+        "late",
+        container(
+            "db",
+            "sleep",
+            "300",
+            essential=False,
+            linuxParameters=INIT,
+            startTimeout=2,
+            healthCheck={"command": ["CMD", "false"], "interval": 300},
+        ),
+        container("app", "echo", "never", dependsOn=[{"containerName": "db", "condition": "HEALTHY"}]),
+    )
+    task = run(ecs, "late")
+    [done] = wait(ecs, task["taskArn"])
+    assert done["stopCode"] == "TaskFailedToStart"
+    assert (
+        done["stoppedReason"] == "dependency graph: container ordering dependency [db] for target [app] has timed out."
+    )
+    assert {c["name"]: c["lastStatus"] for c in done["containers"]} == {"db": "STOPPED", "app": "STOPPED"}
+    assert engine_objects(task["taskArn"]) == ""
 
 
 def test_out_of_memory_is_exit_137_with_reason(ecs):
