@@ -163,16 +163,19 @@ class TaskRun:
             if task.network_mode == "awsvpc":
                 await self.create_namespace(backend)
             env = await self.prepare(ctx)
-            images = await self.pull(backend, ctx)
+            targets = await self.resolve(ctx)
+            await self.pull_all(backend, targets)
             await self.volumes(backend)
             for container in ordered(task.containers):
-                await self.create(backend, container, images, env.get(container.name, {}))
+                target = targets[container.definition["image"]]
+                await self.create(backend, container, target, env.get(container.name, {}))
             async with asyncio.TaskGroup() as group:  # one failure cancels the containers still waiting
                 for container in task.containers:
                     group.create_task(self.start(backend, container))
             # Every container started: the task ran, even if an essential one has exited already.
             if task.stop_code != "TaskFailedToStart" and task.last_status != "STOPPED":
-                task.mark("startedAt")
+                # when the last container started (before any exit it may already have made)
+                task.times["startedAt"] = max(c.started_at or time.time() for c in task.containers)
                 if not self.stop_requested.is_set():
                     task.last_status = "RUNNING"
                 task.changed()
@@ -221,52 +224,66 @@ class TaskRun:
                 env.setdefault(name, {}).update(values)
         return env
 
-    async def pull(self, backend: Backend, ctx: TaskContext) -> dict[str, tuple[str, ImageInfo]]:
-        """image as written -> (reference to create from, image); a local image is used without a pull."""
+    async def resolve(self, ctx: TaskContext) -> dict[str, PullTarget | None]:
+        """image as written -> what to pull first (an image resolver's answer), or None: use a local copy."""
+        out: dict[str, PullTarget | None] = {}
+        for container in self.task.containers:
+            image = container.definition["image"]
+            if image not in out:
+                out[image] = None
+                for resolver in self.launcher.hooks.image_resolvers:
+                    out[image] = await resolver(image, ctx)
+                    if out[image] is not None:
+                        break
+        return out
 
-        async def one(image: str) -> tuple[str, ImageInfo]:
-            target: PullTarget | None = None
-            for resolver in self.launcher.hooks.image_resolvers:
-                target = await resolver(image, ctx)
-                if target is not None:
-                    break
-            try:
-                if target is None:
-                    info = await backend.image(image)
-                    if info is not None:
-                        return image, info
-                    target = PullTarget(image)
-                self.task.mark("pullStartedAt")
-                return target.reference, await backend.pull(target.reference, target.auth)
-            except ImageNotFound as exc:
-                reason = f"CannotPullContainerError: {exc}"
-                for container in self.task.containers:
-                    if container.definition["image"] == image:
-                        container.reason = reason
-                self.fail(reason)
+    async def pull(self, backend: Backend, image: str, target: PullTarget) -> ImageInfo:
+        self.task.mark("pullStartedAt")
+        try:
+            info = await backend.pull(target.reference, target.auth)
+        except ImageNotFound as exc:
+            reason = f"CannotPullContainerError: {exc}"
+            for container in self.task.containers:
+                if container.definition["image"] == image:
+                    container.reason = reason
+            self.fail(reason)
+        self.task.times["pullStoppedAt"] = time.time()
+        return info
 
-        names = list(dict.fromkeys(c.definition["image"] for c in self.task.containers))
+    async def pull_all(self, backend: Backend, targets: dict[str, PullTarget | None]) -> None:
         async with asyncio.TaskGroup() as group:
-            pulls = [group.create_task(one(name)) for name in names]
-        found = [pull.result() for pull in pulls]
-        if "pullStartedAt" in self.task.times:
-            self.task.mark("pullStoppedAt")
-        return dict(zip(names, found, strict=True))
+            for image, target in targets.items():
+                if target is not None:
+                    group.create_task(self.pull(backend, image, target))
 
     async def create(
-        self, backend: Backend, container: Container, images: dict[str, tuple[str, ImageInfo]], env: dict[str, str]
+        self, backend: Backend, container: Container, target: PullTarget | None, env: dict[str, str]
     ) -> None:
-        reference, info = images[container.definition["image"]]
-        container.image_digest = info.digest
-        spec = self.spec(container, reference, env)
+        """Creates from the resolved reference, or from a local image; an image not present is pulled first."""
+        image = container.definition["image"]
+        spec = self.spec(container, target.reference if target else image, env)
         try:
-            container_id = await backend.create(spec)
+            try:
+                container_id = await backend.create(spec)
+            except ImageNotFound:
+                await self.pull(backend, image, target or PullTarget(image))
+                container_id = await backend.create(spec)
         except ImageNotFound as exc:
             self.fail(f"CannotPullContainerError: {exc}", container=container)
         except ContainerError as exc:
             self.fail(f"CannotCreateContainerError: {exc}", container=container)
         self.ids[container.name] = container.runtime_id = container_id
         self.launcher.by_container[container_id] = (self, container)
+        self.launcher.spawn(self.digest(backend, container, spec.image))
+
+    async def digest(self, backend: Backend, container: Container, reference: str) -> None:
+        """imageDigest, looked up beside the launch rather than in its way."""
+        try:
+            info = await backend.image(reference)
+        except Exception:
+            return
+        if info is not None and info.digest:
+            container.image_digest = info.digest
 
     async def start(self, backend: Backend, container: Container) -> None:
         for dependency in container.definition.get("dependsOn") or []:
@@ -276,10 +293,10 @@ class TaskRun:
             await backend.start(container_id)
         except ContainerError as exc:
             self.fail(f"CannotStartContainerError: {exc}", container=container)
-        self.log_streams.append(asyncio.ensure_future(self.follow(backend, container, container_id)))
-        state = await backend.inspect(container_id)
         container.started_at = time.time()
-        if self.task.network_mode in ("bridge", "host"):
+        self.log_streams.append(asyncio.ensure_future(self.follow(backend, container, container_id)))
+        if self.task.network_mode in ("bridge", "host") and container.definition.get("portMappings"):
+            state = await backend.inspect(container_id)
             container.network_bindings = self.bindings(container, state.ports)
         async with self.progress:
             self.started.add(container.name)
