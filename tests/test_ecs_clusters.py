@@ -168,3 +168,12 @@ def test_custom_capacity_providers_are_honestly_unsupported(clean, ecs):
 def test_invalid_cluster_names(clean, ecs, name):
     assert code_of(ecs.create_cluster, clusterName=name) == "InvalidParameterException"
     assert ecs.list_clusters()["clusterArns"] == []
+
+
+def test_arns_of_other_regions_and_accounts_name_nothing(clean, ecs):
+    arn = ecs.create_cluster(clusterName="demo")["cluster"]["clusterArn"]
+    assert ecs.describe_clusters(clusters=[arn])["clusters"][0]["clusterName"] == "demo"
+    for other in (arn.replace("us-east-1", "eu-west-1"), arn.replace(ACCOUNT, "111111111111")):
+        assert ecs.describe_clusters(clusters=[other])["failures"] == [{"arn": other, "reason": "MISSING"}]
+        assert code_of(ecs.delete_cluster, cluster=other) == "ClusterNotFoundException"
+    assert ecs.list_clusters()["clusterArns"] == [arn]

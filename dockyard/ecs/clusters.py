@@ -61,8 +61,13 @@ def merge_settings(cluster: Cluster, settings: list[dict[str, str]]) -> None:
 
 
 def find(state: EcsState, ref: str | None) -> Cluster | None:
-    """The cluster named by a short name or ARN (``default`` when omitted), whatever its status."""
-    return state.clusters.get(arns.short_name(ref or DEFAULT_CLUSTER, "cluster"))
+    """The cluster named by a short name or ARN (``default`` when omitted), whatever its status. An ARN of
+    another account or region names nothing here."""
+    ref = ref or DEFAULT_CLUSTER
+    parsed = arns.parse(ref)
+    if parsed and (parsed[0], parsed[1], parsed[2]) != (state.region, state.account, "cluster"):
+        return None
+    return state.clusters.get(arns.short_name(ref, "cluster"))
 
 
 def get_active(state: EcsState, ref: str | None) -> Cluster:
@@ -90,10 +95,16 @@ def check_capacity_providers(cluster: Cluster, providers: list[str] | None, stra
 def task_counts(state: EcsState, cluster: Cluster) -> Counter[tuple[str, str]]:
     """Tasks of ``cluster`` counted by (lastStatus RUNNING|PENDING, launch type EC2|FARGATE|EXTERNAL).
 
-    The hook for the tasks area: it feeds runningTasksCount, pendingTasksCount, STATISTICS and DeleteCluster's
-    ClusterContainsTasksException. Until tasks live in the state, a cluster has none.
+    Computed from the tasks each time, so the counters are exact whatever runs concurrently. They feed
+    runningTasksCount, pendingTasksCount, STATISTICS and DeleteCluster's ClusterContainsTasksException.
     """
-    return Counter()
+    counts: Counter[tuple[str, str]] = Counter()
+    for task in state.tasks.values():
+        if task.cluster is cluster and task.last_status in ("PROVISIONING", "PENDING", "ACTIVATING"):
+            counts[("PENDING", task.launch_type)] += 1
+        elif task.cluster is cluster and task.last_status == "RUNNING":
+            counts[("RUNNING", task.launch_type)] += 1
+    return counts
 
 
 def statistics(state: EcsState, cluster: Cluster) -> list[dict[str, str]]:

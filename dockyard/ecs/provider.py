@@ -13,6 +13,7 @@ from dockyard.ecs.operations.clusters import ClusterOperations
 from dockyard.ecs.operations.container_instances import ContainerInstanceOperations
 from dockyard.ecs.operations.tags import TagOperations
 from dockyard.ecs.operations.task_definitions import TaskDefinitionOperations
+from dockyard.ecs.operations.tasks import TaskOperations
 from dockyard.protocol.errors import AwsError
 
 
@@ -21,6 +22,7 @@ class EcsProvider(
     CapacityProviderOperations,
     ContainerInstanceOperations,
     TaskDefinitionOperations,
+    TaskOperations,
     TagOperations,
     AccountSettingOperations,
 ):

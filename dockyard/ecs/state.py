@@ -10,6 +10,7 @@ from dockyard.ecs import arns
 
 if TYPE_CHECKING:
     from dockyard.ecs.task_definitions import TaskDefinition
+    from dockyard.ecs.tasks import Task
 
 JSON = dict[str, Any]
 
@@ -36,6 +37,9 @@ class EcsState:
     # "family:revision" -> definition, and the last revision ever used per family (revisions never repeat)
     task_definitions: dict[str, TaskDefinition] = field(default_factory=dict)
     task_definition_revisions: dict[str, int] = field(default_factory=dict)
+    # task ARN -> task (stopped ones too, until they expire), and RunTask clientToken -> (request, task ARNs)
+    tasks: dict[str, Task] = field(default_factory=dict)
+    task_tokens: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
     # (principal ARN, setting name) -> value; the root user's entries are the account defaults
     account_settings: dict[tuple[str, str], str] = field(default_factory=dict)
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import ipaddress
 import json
 import logging
+import os
 import re
 import struct
 import time
@@ -224,7 +226,8 @@ class DockerBackend:
         try:
             await self._call("POST", f"containers/{container_id}/kill", params={"signal": signal})
         except aiodocker.DockerError as exc:
-            if exc.status not in (404, 409):  # gone / not running
+            # Gone / not running (Podman: 500 "can only kill running containers").
+            if exc.status not in (404, 409) and "can only kill running" not in exc.message:
                 raise _container_error(exc) from exc
 
     async def inspect(self, container_id: str) -> ContainerState:
@@ -232,7 +235,18 @@ class DockerBackend:
             data = await self._call("GET", f"containers/{container_id}/json")
         except aiodocker.DockerError as exc:
             raise _container_error(exc) from exc
-        return container_state(data)
+        state = container_state(data)
+        limited = bool((data.get("HostConfig") or {}).get("Memory"))
+        # Podman on cgroup v1 never sets OOMKilled; the kernel's OOM report names the container's cgroup.
+        if (
+            state.exit_code == 137
+            and limited
+            and not state.oom_killed
+            and (await self.info()).kind == "podman"
+            and await asyncio.to_thread(kernel_reports_oom, state.id)
+        ):
+            state = dataclasses.replace(state, oom_killed=True)
+        return state
 
     async def remove(self, container_id: str) -> None:
         try:
@@ -321,8 +335,11 @@ class DockerBackend:
         return ContainerEvent(container_id, action, labels, exit_code)
 
     async def stats(self, container_id: str) -> dict[str, Any]:
+        path = f"containers/{container_id}/stats"
         try:
-            return await self._call("GET", f"containers/{container_id}/stats", params={"stream": "false"})
+            # Read as bytes: Podman sends no Content-Type, and aiodocker then drops the body.
+            async with self._docker._query(path, params={"stream": "false"}, timeout=_CALL_TIMEOUT) as response:
+                return json.loads(await response.read())
         except aiodocker.DockerError as exc:
             raise _container_error(exc) from exc
 
@@ -368,7 +385,9 @@ class DockerBackend:
     async def remove_labelled(self, labels: dict[str, str]) -> int:
         filters = json.dumps({"label": [f"{k}={v}" for k, v in labels.items()]})
         containers = await self._call("GET", "containers/json", params={"all": "true", "filters": filters})
-        await asyncio.gather(*(self.remove(c["Id"]) for c in containers))
+        failed = await asyncio.gather(*(self.remove(c["Id"]) for c in containers), return_exceptions=True)
+        # Podman refuses to remove a network namespace's owner before the containers sharing it: once more.
+        await asyncio.gather(*(self.remove(c["Id"]) for c, f in zip(containers, failed, strict=True) if f))
         # Networks only once their containers are gone, volumes once no container holds them.
         networks = await self._call("GET", "networks", params={"filters": filters})
         await asyncio.gather(*(self.remove_network(n["Id"]) for n in networks))
@@ -543,6 +562,28 @@ def _nanos(value: str) -> int | None:
     whole, fraction, zone = match.groups()
     seconds = int(datetime.fromisoformat(f"{whole}{'+00:00' if zone == 'Z' else zone}").timestamp())
     return seconds * _NS + int((fraction or "0")[:9].ljust(9, "0"))
+
+
+def kernel_reports_oom(container_id: str) -> bool:
+    """Whether the kernel log holds a memory-cgroup OOM kill in this container's cgroup (root, local engine)."""
+    try:
+        fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        while True:
+            try:
+                record = os.read(fd, 8192)
+            except BlockingIOError:
+                return False
+            except OSError:  # EPIPE: a record was overwritten while reading; keep going
+                continue
+            if not record:
+                return False
+            if b"oom-kill:" in record and container_id.encode() in record:
+                return True
+    finally:
+        os.close(fd)
 
 
 def _container_error(exc: aiodocker.DockerError) -> ContainerError:

@@ -220,7 +220,7 @@ def test_spec_fields_reach_the_container(engine: Engine, tmp_path) -> None:  # t
     async def scenario(h: Harness) -> None:
         script = (
             "echo env=$GREETING; echo pwd=$(pwd); echo user=$(id -u 2>/dev/null || echo none); "
-            "cat /host/in.txt; echo > /readonly-probe 2>/dev/null && echo rw || echo ro; "
+            "cat /host/in.txt; (echo > /readonly-probe) 2>/dev/null && echo rw || echo ro; "
             "echo > /scratch/x && echo tmpfs-rw; "
             "grep -c 'dockyard-test-host' /etc/hosts; cat /proc/sys/net/ipv4/ip_unprivileged_port_start"
         )
