@@ -170,9 +170,12 @@ class TaskRun:
             async with asyncio.TaskGroup() as group:  # one failure cancels the containers still waiting
                 for container in task.containers:
                     group.create_task(self.start(backend, container))
-            if not self.stop_requested.is_set():
-                task.last_status = "RUNNING"
-                task.mark("startedAt")
+            # Every container started: the task ran, even if an essential one has exited already.
+            if task.stop_code != "TaskFailedToStart" and task.last_status != "STOPPED":
+                # when the last container started (before any exit it may already have made)
+                task.times["startedAt"] = max(c.started_at or time.time() for c in task.containers)
+                if not self.stop_requested.is_set():
+                    task.last_status = "RUNNING"
                 task.changed()
         except* _Abort:
             pass
@@ -274,9 +277,9 @@ class TaskRun:
             await backend.start(container_id)
         except ContainerError as exc:
             self.fail(f"CannotStartContainerError: {exc}", container=container)
+        container.started_at = time.time()
         self.log_streams.append(asyncio.ensure_future(self.follow(backend, container, container_id)))
         state = await backend.inspect(container_id)
-        container.started_at = time.time()
         if self.task.network_mode in ("bridge", "host"):
             container.network_bindings = self.bindings(container, state.ports)
         async with self.progress:
