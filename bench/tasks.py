@@ -5,7 +5,8 @@
 For one trivial container (``echo hi`` on the local busybox test image, bridge network, 64 MiB):
 
 - direct: create, start and wait the container through the Engine API (aiodocker over the unix socket, one
-  long-lived client); RUNNING = start returned, STOPPED = wait returned (removal is not timed here).
+  long-lived client); RUNNING = start returned, STOPPED = wait returned. direct+rm also removes it before it
+  counts as STOPPED, which is what dockyard does.
 - dockyard / MiniStack: RunTask, then DescribeTasks every ``POLL_S`` until ``lastStatus`` is STOPPED (the
   first answer that says so: dockyard says so only after it has also removed the container). RUNNING is the
   task's ``startedAt`` less the moment RunTask was sent (same clock): an ``echo`` task is RUNNING for a few
@@ -37,7 +38,7 @@ import aiodocker
 from common import MINISTACK, MINISTACK_VENV, Running, client, ensure_ministack, start, table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from images import BUSYBOX, ensure  # noqa: E402 - the test images' recipes, so a fresh machine builds them
+from images import BUSYBOX, ensure  # the test images' recipes: a fresh machine builds them
 
 DOCKER_URL = "unix:///var/run/docker.sock"
 COMMAND = ["echo", "hi"]
@@ -48,6 +49,7 @@ BATCH_POLL_S = 0.02
 TIMEOUT_S = 120.0
 AFTER_START = {"RUNNING", "STOPPING", "DEPROVISIONING", "STOPPED"}
 RUN_LABEL = "dev.dockyard.bench.run"
+CONTENDERS = ["direct", "direct+rm", "dockyard", "ministack"]
 
 
 @dataclass
@@ -68,8 +70,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 class Direct:
-    def __init__(self, run_id: str) -> None:
+    """``remove``: the container is also removed before it counts as stopped, as dockyard does."""
+
+    def __init__(self, run_id: str, remove: bool = False) -> None:
         self.run_id = run_id
+        self.remove = remove
         self.loop = asyncio.Runner()
         self.docker = self.loop.run(self._client())
 
@@ -87,10 +92,11 @@ class Direct:
         await container.start()
         running = time.perf_counter() - t0
         result = await container.wait()
-        stopped = time.perf_counter() - t0
         if result.get("StatusCode") != 0:
             raise RuntimeError(f"direct container exited with {result}")
-        return running, stopped
+        if self.remove:
+            await container.delete(force=True)
+        return running, time.perf_counter() - t0
 
     def single(self) -> tuple[float, float]:
         return self.loop.run(self._one(time.perf_counter()))
@@ -233,17 +239,18 @@ def report(samples: dict[str, Samples], repeat: int) -> str:
     headers = ["", "->RUNNING p50 ms", "p90", "->STOPPED p50 ms", "p90", f"{BATCH} tasks STOPPED ms", "errors"]
     lines = [f"{repeat} single tasks each (echo hi, {BUSYBOX}), {BATCH}-task batches; medians unless noted", ""]
     lines.append(table(headers, rows))
-    base = samples.get("direct")
-    for name in [n for n in samples if n != "direct"]:
+    for name in [n for n in samples if n not in ("direct", "direct+rm")]:
         s = samples[name]
-        for label, mine, ref in [
-            ("RUNNING", s.running, base.running if base else []),
-            ("STOPPED", s.stopped, base.stopped if base else []),
-            ("batch", s.batch, base.batch if base else []),
-        ]:
-            if mine and ref:
-                m, r = statistics.median(mine), statistics.median(ref)
-                lines.append(f"{name} {label}: {m / r:.2f}x direct (+{(m - r) * 1000:.0f} ms)")
+        for ref in [r for r in ("direct", "direct+rm") if r in samples]:
+            base = samples[ref]
+            for label, mine, theirs in [
+                ("RUNNING", s.running, base.running),
+                ("STOPPED", s.stopped, base.stopped),
+                ("batch", s.batch, base.batch),
+            ]:
+                if mine and theirs and not (label == "RUNNING" and ref == "direct+rm"):
+                    m, r = statistics.median(mine), statistics.median(theirs)
+                    lines.append(f"{name} {label}: {m / r:.2f}x {ref} ({(m - r) * 1000:+.0f} ms)")
     if "dockyard" in samples and "ministack" in samples:
         d, m = samples["dockyard"], samples["ministack"]
         for label, a, b in [
@@ -263,9 +270,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15, help="single tasks per contender")
     parser.add_argument("--batches", type=int, default=3, help=f"{BATCH}-task batches per contender")
-    parser.add_argument("--only", action="append", choices=["direct", "dockyard", "ministack"])
+    parser.add_argument("--only", action="append", choices=CONTENDERS)
     args = parser.parse_args()
-    wanted = args.only or ["direct", "dockyard", "ministack"]
+    wanted = args.only or CONTENDERS
 
     ensure(["busybox"], ["docker"])
     run_id = uuid.uuid4().hex[:12]
@@ -275,6 +282,8 @@ def main() -> None:
     try:
         if "direct" in wanted:
             contenders["direct"] = direct
+        if "direct+rm" in wanted:
+            contenders["direct+rm"] = Direct(run_id, remove=True)
         for name in [n for n in ("dockyard", "ministack") if n in wanted]:
             if name == "ministack":
                 ensure_ministack()
@@ -290,10 +299,12 @@ def main() -> None:
     finally:
         for server in servers:
             server.stop()
-        for name, contender in contenders.items():
-            if name != "direct":  # dockyard labels with the cluster's name, MiniStack with its ARN
+        for contender in contenders.values():
+            if isinstance(contender, Ecs):  # dockyard labels with the cluster's name, MiniStack with its ARN
                 for value in (contender.cluster, contender.cluster_arn):
                     direct.cleanup(f"com.amazonaws.ecs.cluster={value}")
+            elif contender is not direct:
+                contender.close()
         direct.close()
 
 
