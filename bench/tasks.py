@@ -57,6 +57,7 @@ class Samples:
     running: list[float] = field(default_factory=list)
     stopped: list[float] = field(default_factory=list)
     batch: list[float] = field(default_factory=list)
+    no_start: int = 0  # STOPPED after exit 0 but without startedAt
     errors: list[str] = field(default_factory=list)
 
 
@@ -144,7 +145,7 @@ class Ecs:
             raise RuntimeError(f"RunTask failures: {reply['failures']}")
         return [t["taskArn"] for t in reply["tasks"]]
 
-    def single(self) -> tuple[float, float]:
+    def single(self) -> tuple[float | None, float]:
         sent, t0 = time.time(), time.perf_counter()
         [arn] = self.run(self.ecs, 1)
         while True:
@@ -152,7 +153,8 @@ class Ecs:
             if task["lastStatus"] == "STOPPED":
                 stopped = time.perf_counter() - t0
                 check(task)
-                return task["startedAt"].timestamp() - sent, stopped
+                started = task.get("startedAt")  # None: the task never reported starting (a bug, counted)
+                return (started.timestamp() - sent if started else None), stopped
             if time.perf_counter() - t0 > TIMEOUT_S:
                 raise RuntimeError(f"{self.server.name}: task not STOPPED after {TIMEOUT_S} s: {task['lastStatus']}")
             time.sleep(POLL_S)
@@ -207,8 +209,11 @@ def measure(contenders: dict[str, Any], repeat: int, batches: int) -> dict[str, 
 
             def one(name: str = name) -> None:
                 running, stopped = contenders[name].single()
-                samples[name].running.append(running)
                 samples[name].stopped.append(stopped)
+                if running is None:
+                    samples[name].no_start += 1
+                else:
+                    samples[name].running.append(running)
 
             attempt(name, one)
     for i in range(batches):
@@ -233,10 +238,20 @@ def report(samples: dict[str, Samples], repeat: int) -> str:
                 ms(s.stopped),
                 ms(s.stopped, 0.9),
                 ms(s.batch),
+                str(s.no_start),
                 str(len(s.errors)),
             ]
         )
-    headers = ["", "->RUNNING p50 ms", "p90", "->STOPPED p50 ms", "p90", f"{BATCH} tasks STOPPED ms", "errors"]
+    headers = [
+        "",
+        "->RUNNING p50 ms",
+        "p90",
+        "->STOPPED p50 ms",
+        "p90",
+        f"{BATCH} tasks STOPPED ms",
+        "no startedAt",
+        "errors",
+    ]
     lines = [f"{repeat} single tasks each (echo hi, {BUSYBOX}), {BATCH}-task batches; medians unless noted", ""]
     lines.append(table(headers, rows))
     for name in [n for n in samples if n not in ("direct", "direct+rm")]:
