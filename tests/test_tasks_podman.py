@@ -16,9 +16,11 @@ import boto3
 import pytest
 from conftest import Server, start_server, stop_server
 from engines import EngineMissing, podman_url
-from tasks_support import container, describe, register, run, wait, wait_until
+from tasks_support import container, describe, register, run, wait_until
 
 INIT = {"initProcessEnabled": True}
+# Podman answers slower than Docker, but a task here takes seconds, not minutes: fail in one.
+PATIENCE = {"Delay": 0.2, "MaxAttempts": 300}
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +46,12 @@ def ecs(podman_server: Server) -> Any:
     )
     client.create_cluster(clusterName="default")
     return client
+
+
+def wait(ecs: Any, arns: list[str] | str, status: str = "STOPPED") -> list[dict[str, Any]]:
+    arns = [arns] if isinstance(arns, str) else arns
+    ecs.get_waiter(f"tasks_{status.lower()}").wait(tasks=arns, WaiterConfig=PATIENCE)
+    return ecs.describe_tasks(tasks=arns)["tasks"]
 
 
 def podman_containers(task_arn: str) -> list[str]:
@@ -150,6 +158,16 @@ def test_depends_on_orders_two_containers(ecs, podman_server):
     # app started only once init had exited: its line comes after init's, which waited a second to print
     assert second["timestamp"] >= first["timestamp"]
     assert describe(ecs, task["taskArn"])["lastStatus"] == "STOPPED"
+
+
+def test_concurrent_exits_are_all_seen(ecs):
+    # Podman reports a container whose process has exited but is not cleaned up yet as State.Status "stopped"
+    # (no exit code); a "die" event read while it is in that state must still stop the task.
+    register(ecs, "exits", container("app", "sh", "-c", "exit 3", memory=16))
+    arns = [t["taskArn"] for t in ecs.run_task(taskDefinition="exits", count=10)["tasks"]]
+    done = wait(ecs, arns)
+    assert [[c.get("exitCode") for c in t["containers"]] for t in done] == [[3]] * 10
+    assert all(t["stopCode"] == "EssentialContainerExited" for t in done)
 
 
 def _get(url: str) -> str | None:
