@@ -19,7 +19,6 @@ from dockyard.ecs import tasks
 from dockyard.ecs.hooks import Hooks, LaunchFailure, LogSink, PullTarget, TaskContext
 from dockyard.ecs.tasks import Container, Task
 from dockyard.runtime.backend import (
-    LABEL_INSTANCE,
     LABEL_TASK,
     Backend,
     ContainerError,
@@ -62,6 +61,8 @@ class Launcher:
 
     def launch(self, task: Task) -> None:
         task.listeners = self.hooks.task_listeners
+        if task.listeners:  # the accepted task (version 1) is the first change listeners hear of
+            tasks.notify(task.listeners, task.describe(include_tags=True))
         run = self.runs[task.arn] = TaskRun(self, task)
         self.spawn(run.run())
 
@@ -69,6 +70,7 @@ class Launcher:
         run = self.runs.get(task.arn)
         if run is not None:
             run.stop_requested.set()
+            self.spawn(run.notify())  # wakes a launch waiting on a dependency
 
     def spawn(self, coroutine: Any) -> asyncio.Future[Any]:
         future = asyncio.ensure_future(coroutine)
@@ -115,6 +117,8 @@ class TaskRun:
         self.ids: dict[str, str] = {}  # container name -> engine id
         self.started: set[str] = set()
         self.exited: set[str] = set()
+        self.oom_killed: set[str] = set()
+        self.volume_names: list[str] = []
         self.stop_requested = asyncio.Event()
         self.progress = asyncio.Condition()
         self.log_streams: list[asyncio.Future[None]] = []
@@ -134,14 +138,10 @@ class TaskRun:
                 await self.finish()
                 return
             self.context = self.make_context()
-            launch = asyncio.ensure_future(self.launch())
-            stopped = asyncio.ensure_future(self.stop_requested.wait())
-            await asyncio.wait({launch, stopped}, return_when=asyncio.FIRST_COMPLETED)
-            if not launch.done():  # StopTask during the launch wins: nothing more gets created
-                launch.cancel()
-            await asyncio.gather(launch, return_exceptions=True)
+            # A stop during the launch wins at the launch's next step (an engine call in flight completes, so
+            # whatever it created is known and removed); nothing starts after the stop.
+            await self.launch()
             await self.stop_requested.wait()
-            stopped.cancel()
             await self.teardown()
         except asyncio.CancelledError:
             if not self.abandoned:
@@ -162,11 +162,14 @@ class TaskRun:
         try:
             if task.network_mode == "awsvpc":
                 await self.create_namespace(backend)
+            self.checkpoint()
             env = await self.prepare(ctx)
             targets = await self.resolve(ctx)
             await self.pull_all(backend, targets)
+            self.checkpoint()
             await self.volumes(backend)
             for container in ordered(task.containers):
+                self.checkpoint()
                 target = targets[container.definition["image"]]
                 await self.create(backend, container, target, env.get(container.name, {}))
             async with asyncio.TaskGroup() as group:  # one failure cancels the containers still waiting
@@ -181,6 +184,10 @@ class TaskRun:
                 task.changed()
         except* _Abort:
             pass
+
+    def checkpoint(self) -> None:
+        if self.stop_requested.is_set():
+            raise _Abort(self.task.stopped_reason or "stopped")
 
     def stop_with(self, reason: str, stop_code: str = "TaskFailedToStart", container: Container | None = None) -> None:
         if container is not None:
@@ -288,6 +295,7 @@ class TaskRun:
     async def start(self, backend: Backend, container: Container) -> None:
         for dependency in container.definition.get("dependsOn") or []:
             await self.wait_for(container, dependency)
+        self.checkpoint()
         container_id = self.ids[container.name]
         try:
             await backend.start(container_id)
@@ -337,6 +345,7 @@ class TaskRun:
         timeout_s = target.definition.get("startTimeout")
         async with self.progress:
             while not met():
+                self.checkpoint()
                 remaining = None
                 if timeout_s and target.started_at is not None and condition != "START":
                     remaining = target.started_at + timeout_s - time.time()
@@ -355,6 +364,8 @@ class TaskRun:
     def on_event(self, container: Container, event: ContainerEvent) -> None:
         if event.action == "die":
             self.launcher.spawn(self.container_exited(container, event.exit_code))
+        elif event.action == "oom":
+            self.oom_killed.add(container.name)
         elif event.action.startswith("health_status") and container.definition.get("healthCheck"):
             status = _HEALTH.get(event.action.split(":", 1)[-1].strip(), "UNKNOWN")
             if status != container.health_status and container.last_status != "STOPPED":
@@ -367,17 +378,22 @@ class TaskRun:
             self.progress.notify_all()
 
     async def container_exited(self, container: Container, exit_code: int | None = None) -> None:
-        """A container stopped (on its own, killed from outside, or by teardown): record how, once."""
+        """A container stopped (on its own, killed from outside, or by teardown): record how, once.
+
+        The die event's exit code is the answer; the engine is asked only when there was no event (teardown)
+        or a SIGKILL without an oom event may still have been the kernel's OOM killer.
+        """
         if container.name in self.exited or self.backend is None:
             return
-        try:
-            state = await self.backend.inspect(self.ids[container.name])
-            if state.status not in ("exited", "dead"):
-                return  # a stale event: it runs again (or still)
-            exit_code = state.exit_code
-            oom = state.oom_killed
-        except ContainerError:
-            oom = False
+        oom = container.name in self.oom_killed
+        if exit_code is None or (exit_code == 137 and not oom):
+            try:
+                state = await self.backend.inspect(self.ids[container.name])
+                if state.status not in ("exited", "dead"):
+                    return  # not stopped after all: the die event will come
+                exit_code, oom = state.exit_code, state.oom_killed
+            except ContainerError:
+                pass
         if container.name in self.exited:
             return
         async with self.progress:
@@ -398,29 +414,15 @@ class TaskRun:
     # -- the end -------------------------------------------------------------------------------------------
 
     async def teardown(self) -> None:
-        task, backend = self.task, self.backend
-        if backend is not None:
-            if self.started - self.exited:
-                task.last_status = "STOPPING"
-                task.changed()
-            for wave in stop_order(task.containers):
-                await asyncio.gather(*(self.stop(backend, c) for c in wave))
-            if self.log_streams:
-                await asyncio.wait(self.log_streams, timeout=LOG_DRAIN_S)
-                for stream in self.log_streams:
-                    stream.cancel()
-            if task.network_mode == "awsvpc":
-                task.last_status = "DEPROVISIONING"
-                task.changed()
-            labels = {LABEL_INSTANCE: self.launcher.runtime.instance, LABEL_TASK: task.arn}
+        """Stops what runs (reverse dependency order), removes what the task made, then STOPPED, always."""
+        task = self.task
+        if self.backend is not None:
             try:
-                await backend.remove_labelled(labels)
-            except Exception:
-                log.exception("removing the containers of %s failed", task.arn)
+                await self.shut_down(self.backend)
+            except Exception:  # the engine went away mid-stop: the task still ends, what is left is logged
+                log.exception("stopping the containers of %s failed", task.arn)
         for attachment in task.attachments:
             attachment["status"] = "DELETED"
-        for container in task.containers:
-            container.last_status = "STOPPED"
         if self.context is not None:
             for cleanup in self.launcher.hooks.cleanups:
                 try:
@@ -428,6 +430,30 @@ class TaskRun:
                 except Exception:
                     log.exception("cleanup of %s failed", task.arn)
         await self.finish()
+
+    async def shut_down(self, backend: Backend) -> None:
+        task = self.task
+        if self.started - self.exited:
+            task.last_status = "STOPPING"
+            task.changed()
+        for wave in stop_order(task.containers):
+            await asyncio.gather(*(self.stop(backend, c) for c in wave))
+        if self.log_streams:
+            await asyncio.wait(self.log_streams, timeout=LOG_DRAIN_S)
+            for stream in self.log_streams:
+                stream.cancel()
+        if task.network_mode == "awsvpc":
+            task.last_status = "DEPROVISIONING"
+            task.changed()
+        await self.remove(backend)
+
+    async def remove(self, backend: Backend) -> None:
+        """Removes the task's containers (the pause container last) and task-scoped volumes."""
+        pause = self.ids.get("~pause")
+        await asyncio.gather(*(backend.remove(i) for name, i in self.ids.items() if name != "~pause"))
+        if pause is not None:
+            await backend.remove(pause)
+        await asyncio.gather(*(backend.remove_volume(name) for name in self.volume_names))
 
     async def finish(self) -> None:
         task = self.task
@@ -598,6 +624,8 @@ class TaskRun:
             if not shared:
                 labels[LABEL_TASK] = self.task.arn
             name = volume["name"] if shared else f"ecs-{self.task.id}-{volume['name']}"
+            if not shared:
+                self.volume_names.append(name)
             try:
                 await backend.create_volume(name, labels, docker.get("driver"), docker.get("driverOpts"))
             except ContainerError as exc:
