@@ -30,6 +30,8 @@ class Settings:
     engine: str = field(default_factory=lambda: os.environ.get("DOCKYARD_ENGINE", ""))
     # The registry demands a GetAuthorizationToken password; off lets anonymous clients push and pull.
     registry_auth: bool = field(default_factory=lambda: _env_bool("DOCKYARD_REGISTRY_AUTH", True))
+    # Image holding awsvpc tasks' network namespaces; empty means dockyard's own (dockyard/runtime/pause.py).
+    pause_image: str = field(default_factory=lambda: os.environ.get("DOCKYARD_PAUSE_IMAGE", ""))
     log_level: str = field(default_factory=lambda: os.environ.get("DOCKYARD_LOG_LEVEL", "info"))
 
     def resolved_data_dir(self) -> Path:

@@ -7,6 +7,7 @@ suite spends its time in the engine, not in waits.
 from __future__ import annotations
 
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from tasks_support import (
     wait,
     wait_until,
 )
+
+from dockyard.runtime.pause import pause_reference
 
 INIT = {"initProcessEnabled": True}
 
@@ -342,6 +345,9 @@ def test_awsvpc_containers_share_localhost(ecs, server):
     assert done["attachments"][0]["status"] == "DELETED"
     assert all(c["networkBindings"] == [] for c in done["containers"])
     assert engine_objects(task["taskArn"]) == ""  # the pause container too
+    # The sandbox ran dockyard's own generated pause image, which needs no base image on the machine.
+    inspect = subprocess.run(["docker", "image", "inspect", pause_reference()], capture_output=True, text=True)
+    assert inspect.returncode == 0 and '"/pause"' in inspect.stdout
 
 
 def test_killed_from_outside_is_noticed(ecs):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections.abc import Iterable
 from typing import Any, NoReturn
@@ -37,8 +36,6 @@ from dockyard.runtime.service import Runtime
 log = logging.getLogger("dockyard.ecs.launcher")
 
 JSON = dict[str, Any]
-# The container holding an awsvpc task's network namespace; busybox's sleep is all it needs.
-PAUSE_IMAGE = os.environ.get("DOCKYARD_PAUSE_IMAGE", "dockyard-test/busybox:latest")
 DEFAULT_STOP_TIMEOUT_S = 30
 LOG_DRAIN_S = 5.0  # how long a stopped container's output may take to arrive after its exit
 OOM_REASON = "OutOfMemoryError: Container killed due to memory usage"
@@ -202,14 +199,12 @@ class TaskRun:
     async def create_namespace(self, backend: Backend) -> None:
         """awsvpc: one network namespace per task, held by a pause container; its address is the ENI's."""
         task = self.task
-        spec = ContainerSpec(
-            name=self.docker_name("internalecspause"),
-            image=PAUSE_IMAGE,
-            labels=self.launcher.runtime.labels_for(task.arn, "~internal~ecs~pause"),
-            entrypoint=["sleep"],
-            command=["2147483647"],
-        )
         try:
+            spec = ContainerSpec(
+                name=self.docker_name("internalecspause"),
+                image=await self.launcher.runtime.pause_image(),
+                labels=self.launcher.runtime.labels_for(task.arn, "~internal~ecs~pause"),
+            )
             pause = self.ids["~pause"] = await backend.create(spec)
             await backend.start(pause)
             address = next(iter((await backend.inspect(pause)).ip_addresses.values()), "127.0.0.1")

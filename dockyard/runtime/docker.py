@@ -156,6 +156,31 @@ class DockerBackend:
             raise ImageNotFound(f"{image}: the engine reported a pull but has no such image")
         return ImageInfo(info.id, digest or info.digest, info.entrypoint, info.command)
 
+    async def import_image(self, reference: str, tarball: bytes, command: list[str]) -> ImageInfo:
+        repository, tag = split_reference(reference)
+        change = f"CMD {json.dumps(command)}"
+        path, params = "images/create", {"fromSrc": "-", "repo": repository, "tag": tag, "changes": change}
+        if (await self.info()).kind == "podman":  # Podman's compat import ignores ``tag``; its own does not
+            path, params = "libpod/images/import", {"reference": reference, "changes": change}
+        try:
+            async with self._docker._query(
+                path,
+                "POST",
+                params=params,
+                data=tarball,
+                headers={"Content-Type": "application/x-tar"},
+                timeout=_STREAM,
+            ) as response:
+                async for raw in response.content:
+                    if raw.strip() and "error" in (message := json.loads(raw)):
+                        raise ContainerError(str(message["error"]).strip())
+        except aiodocker.DockerError as exc:
+            raise ContainerError(exc.message.strip()) from exc
+        info = await self.image(reference)
+        if info is None:
+            raise ContainerError(f"{reference}: the engine reported an import but has no such image")
+        return info
+
     async def image(self, image: str) -> ImageInfo | None:
         try:
             data = await self._call("GET", f"images/{image}/json")

@@ -16,12 +16,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from dockyard.config import Settings
+from dockyard.runtime import pause
 from dockyard.runtime.backend import (
     LABEL_CONTAINER,
     LABEL_INSTANCE,
     LABEL_OWNER,
     LABEL_TASK,
     Backend,
+    ContainerError,
     EngineInfo,
     EngineUnavailable,
 )
@@ -49,12 +51,27 @@ class Runtime:
         self._failed_at = 0.0
         self._connecting: asyncio.Task[Backend] | None = None
         self._lock = asyncio.Lock()
+        self._pause_image: str | None = None
 
     # -- for the task launcher -----------------------------------------------------------------------------
 
     def labels_for(self, task_arn: str, container_name: str) -> dict[str, str]:
         """The labels every container of a task carries (networks and volumes: ``labels`` plus the task)."""
         return {**self.labels, LABEL_TASK: task_arn, LABEL_CONTAINER: container_name}
+
+    async def pause_image(self) -> str:
+        """The image of awsvpc sandboxes: ``DOCKYARD_PAUSE_IMAGE`` (its default command must block forever), or
+        dockyard's own generated one, imported into the engine the first time it is missing."""
+        if self.settings.pause_image:
+            return self.settings.pause_image
+        if self._pause_image is None:
+            if not pause.supported():
+                raise ContainerError("no pause image for this CPU architecture: set DOCKYARD_PAUSE_IMAGE")
+            backend, reference = await self.backend(), pause.pause_reference()
+            if await backend.image(reference) is None:
+                await backend.import_image(reference, pause.pause_tarball(), ["/pause"])
+            self._pause_image = reference
+        return self._pause_image
 
     async def backend(self) -> Backend:
         """The connected backend; waits for the background connection, EngineUnavailable if there is none."""
