@@ -55,7 +55,7 @@ def built(tmp_path, docker):
     context.mkdir()
     (context / "Dockerfile").write_text(DOCKERFILE)
     tag = f"dockyard-test/ecr-e2e:{uuid.uuid4().hex[:8]}"
-    docker("build", "-q", "--build-arg", f"stamp={tag}", "-t", tag, str(context))
+    docker("build", "--network", "none", "-q", "--build-arg", f"stamp={tag}", "-t", tag, str(context))
     yield tag
     docker("rmi", "-f", tag, check=False)
 
@@ -93,8 +93,8 @@ def test_push_pull_second_repo_and_deletes(docker, ecr, registry, built):
     # pull it back after deleting it (and its layers) locally
     docker("rmi", "-f", remote, built)
     docker("pull", remote)
-    assert docker("run", "--rm", remote, "cat", "/one").stdout.strip() == "one"
-    assert docker("run", "--rm", remote, "cat", "/stamp").stdout.strip() == built
+    assert docker("run", "--rm", "--network", "none", remote, "cat", "/one").stdout.strip() == "one"
+    assert docker("run", "--rm", "--network", "none", remote, "cat", "/stamp").stdout.strip() == built
 
     # the same layers into a second repository: mounted, not uploaded again
     copy = f"{registry}/team/copy:v1"
@@ -121,7 +121,7 @@ def test_immutable_tag_push_is_refused(docker, ecr, registry, built, tmp_path):
     docker("tag", built, f"{registry}/locked:v1")
     docker("push", f"{registry}/locked:v1")
     other = f"{built}-other"
-    docker("build", "-q", "--build-arg", "stamp=other", "-t", other, str(tmp_path / "context"))
+    docker("build", "--network", "none", "-q", "--build-arg", "stamp=other", "-t", other, str(tmp_path / "context"))
     docker("tag", other, f"{registry}/locked:v1")
     refused = docker("push", f"{registry}/locked:v1", check=False)
     assert refused.returncode != 0

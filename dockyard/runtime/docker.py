@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import dataclasses
 import ipaddress
 import json
 import logging
+import os
 import re
 import struct
 import time
@@ -58,6 +61,7 @@ class DockerBackend:
         self._docker = aiodocker.Docker(url=url, timeout=_CALL_TIMEOUT)
         self._info: EngineInfo | None = None
         self._health_tasks: set[asyncio.Future[None]] = set()
+        self._podman_turns = asyncio.Lock()
 
     # -- plumbing ------------------------------------------------------------------------------------------
 
@@ -127,14 +131,13 @@ class DockerBackend:
             credentials = {"username": auth.username, "password": auth.password, "serveraddress": auth.server}
             headers["X-Registry-Auth"] = base64.urlsafe_b64encode(json.dumps(credentials).encode()).decode()
         digest = None
+        path, params = "images/create", {"fromImage": repository, "tag": tag}
+        if (await self.info()).kind == "podman" and _loopback(repository):
+            # Docker pulls from registries on 127.0.0.0/8 over plain HTTP; Podman's compat pull insists on TLS,
+            # its own endpoint can be told not to (dockyard's registry is plain HTTP on loopback).
+            path, params = "libpod/images/pull", {"reference": image, "tlsVerify": "false"}
         try:
-            async with self._docker._query(
-                "images/create",
-                "POST",
-                params={"fromImage": repository, "tag": tag},
-                headers=headers,
-                timeout=_STREAM,
-            ) as response:
+            async with self._docker._query(path, "POST", params=params, headers=headers, timeout=_STREAM) as response:
                 # The engine answers 200 and reports failures inside the progress stream.
                 async for raw in response.content:
                     if not raw.strip():
@@ -173,7 +176,8 @@ class DockerBackend:
     async def create(self, spec: ContainerSpec) -> str:
         body = create_config(spec)
         try:
-            created = await self._call("POST", "containers/create", params={"name": spec.name}, body=body)
+            async with self._gate():
+                created = await self._call("POST", "containers/create", params={"name": spec.name}, body=body)
         except aiodocker.DockerError as exc:
             if exc.status == 404:
                 raise ImageNotFound(exc.message) from exc
@@ -182,11 +186,22 @@ class DockerBackend:
 
     async def start(self, container_id: str) -> None:
         try:
-            await self._call("POST", f"containers/{container_id}/start")
+            async with self._gate():
+                await self._call("POST", f"containers/{container_id}/start")
         except aiodocker.DockerError as exc:
             raise _container_error(exc) from exc
         if (await self.info()).kind == "podman":
             await self._schedule_health(container_id)
+
+    @contextlib.asynccontextmanager
+    async def _gate(self) -> AsyncIterator[None]:
+        """Podman 4.3 slows down steeply when containers are created/started concurrently (its lock retries:
+        10 at once take 5x longer than one after another), so it gets them in turn; Docker all at once."""
+        if (await self.info()).kind == "podman":
+            async with self._podman_turns:
+                yield
+        else:
+            yield
 
     async def _schedule_health(self, container_id: str) -> None:
         """Podman runs healthchecks from systemd timers; without systemd nothing runs them, so dockyard does."""
@@ -224,7 +239,8 @@ class DockerBackend:
         try:
             await self._call("POST", f"containers/{container_id}/kill", params={"signal": signal})
         except aiodocker.DockerError as exc:
-            if exc.status not in (404, 409):  # gone / not running
+            # Gone / not running (Podman: 500 "can only kill running containers").
+            if exc.status not in (404, 409) and "can only kill running" not in exc.message:
                 raise _container_error(exc) from exc
 
     async def inspect(self, container_id: str) -> ContainerState:
@@ -232,7 +248,18 @@ class DockerBackend:
             data = await self._call("GET", f"containers/{container_id}/json")
         except aiodocker.DockerError as exc:
             raise _container_error(exc) from exc
-        return container_state(data)
+        state = container_state(data)
+        limited = bool((data.get("HostConfig") or {}).get("Memory"))
+        # Podman on cgroup v1 never sets OOMKilled; the kernel's OOM report names the container's cgroup.
+        if (
+            state.exit_code == 137
+            and limited
+            and not state.oom_killed
+            and (await self.info()).kind == "podman"
+            and await asyncio.to_thread(kernel_reports_oom, state.id)
+        ):
+            state = dataclasses.replace(state, oom_killed=True)
+        return state
 
     async def remove(self, container_id: str) -> None:
         try:
@@ -321,8 +348,11 @@ class DockerBackend:
         return ContainerEvent(container_id, action, labels, exit_code)
 
     async def stats(self, container_id: str) -> dict[str, Any]:
+        path = f"containers/{container_id}/stats"
         try:
-            return await self._call("GET", f"containers/{container_id}/stats", params={"stream": "false"})
+            # Read as bytes: Podman sends no Content-Type, and aiodocker then drops the body.
+            async with self._docker._query(path, params={"stream": "false"}, timeout=_CALL_TIMEOUT) as response:
+                return json.loads(await response.read())
         except aiodocker.DockerError as exc:
             raise _container_error(exc) from exc
 
@@ -368,7 +398,9 @@ class DockerBackend:
     async def remove_labelled(self, labels: dict[str, str]) -> int:
         filters = json.dumps({"label": [f"{k}={v}" for k, v in labels.items()]})
         containers = await self._call("GET", "containers/json", params={"all": "true", "filters": filters})
-        await asyncio.gather(*(self.remove(c["Id"]) for c in containers))
+        failed = await asyncio.gather(*(self.remove(c["Id"]) for c in containers), return_exceptions=True)
+        # Podman refuses to remove a network namespace's owner before the containers sharing it: once more.
+        await asyncio.gather(*(self.remove(c["Id"]) for c, f in zip(containers, failed, strict=True) if f))
         # Networks only once their containers are gone, volumes once no container holds them.
         networks = await self._call("GET", "networks", params={"filters": filters})
         await asyncio.gather(*(self.remove_network(n["Id"]) for n in networks))
@@ -390,6 +422,11 @@ def split_reference(image: str) -> tuple[str, str]:
     if colon > slash:
         return image[:colon], image[colon + 1 :]
     return image, "latest"
+
+
+def _loopback(repository: str) -> bool:
+    host = repository.split("/", 1)[0] if "/" in repository else ""
+    return host.rsplit(":", 1)[0] in ("localhost", "127.0.0.1", "[::1]") or host.startswith("127.")
 
 
 def create_config(spec: ContainerSpec) -> dict[str, Any]:
@@ -543,6 +580,28 @@ def _nanos(value: str) -> int | None:
     whole, fraction, zone = match.groups()
     seconds = int(datetime.fromisoformat(f"{whole}{'+00:00' if zone == 'Z' else zone}").timestamp())
     return seconds * _NS + int((fraction or "0")[:9].ljust(9, "0"))
+
+
+def kernel_reports_oom(container_id: str) -> bool:
+    """Whether the kernel log holds a memory-cgroup OOM kill in this container's cgroup (root, local engine)."""
+    try:
+        fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        while True:
+            try:
+                record = os.read(fd, 8192)
+            except BlockingIOError:
+                return False
+            except OSError:  # EPIPE: a record was overwritten while reading; keep going
+                continue
+            if not record:
+                return False
+            if b"oom-kill:" in record and container_id.encode() in record:
+                return True
+    finally:
+        os.close(fd)
 
 
 def _container_error(exc: aiodocker.DockerError) -> ContainerError:
