@@ -183,20 +183,30 @@ class Backend(Protocol):
 
     async def start(self, container_id: str) -> None: ...
 
-    async def stop(self, container_id: str, timeout_s: int) -> None: ...
+    async def stop(self, container_id: str, timeout_s: int) -> None:
+        """SIGTERM (or the container's stop signal), SIGKILL after ``timeout_s``; returns once it stopped.
+        Stopping a stopped or removed container is not an error (nor is kill/remove of one)."""
+        ...
 
     async def kill(self, container_id: str, signal: str = "SIGKILL") -> None: ...
 
-    async def inspect(self, container_id: str) -> ContainerState: ...
+    async def inspect(self, container_id: str) -> ContainerState:
+        """ContainerNotFound once it is removed. After a "die" event: exit code, oom_killed, finished_at."""
+        ...
 
     async def remove(self, container_id: str) -> None: ...
 
     def logs(self, container_id: str) -> AsyncIterator[LogLine]:
-        """Follows the container's output from its start, line by line, until it exits."""
+        """Follows the container's output from its start, line by line, until it exits (call it after start();
+        a line arrives as soon as the engine has it, a final unterminated line at exit)."""
         ...
 
     def events(self) -> AsyncIterator[ContainerEvent]:
-        """Container events of objects labelled with this instance, for as long as the backend is open."""
+        """Container events of objects labelled with this instance, for as long as the iterator is consumed.
+
+        The replay point is taken when iteration begins (start the consumer before creating containers); a
+        dropped stream reconnects and replays what it missed. "health_status: X" may repeat the same status.
+        """
         ...
 
     async def stats(self, container_id: str) -> dict[str, object]: ...

@@ -301,9 +301,11 @@ class DockerBackend:
     async def events(self) -> AsyncIterator[ContainerEvent]:
         # No "event" filter: Podman matches it against its own names ("died") and drops "die"; filtered below.
         filters = json.dumps({"type": ["container"], "label": [f"{LABEL_INSTANCE}={self.instance}"]})
-        since = f"{time.time():.9f}"
+        last = time.time_ns()
+        seen: set[tuple[str, str]] = set()  # (id, action) of the events at ``last``: a replay repeats them
         backoff = 0.1
         while True:
+            since = f"{last // _NS}.{last % _NS:09d}"
             try:
                 async with self._docker._query(
                     "events", params={"filters": filters, "since": since}, timeout=_STREAM
@@ -313,8 +315,13 @@ class DockerBackend:
                         if not raw.strip():
                             continue
                         message = json.loads(raw)
-                        if message.get("timeNano"):
-                            since = f"{message['timeNano'] / _NS:.9f}"
+                        when = int(message.get("timeNano") or 0)
+                        key = (str(message.get("id")), str(message.get("Action") or message.get("status")))
+                        if when < last or (when == last and key in seen):
+                            continue
+                        if when > last:
+                            last, seen = when, set()
+                        seen.add(key)
                         event = await self._event(message)
                         if event is not None:
                             yield event

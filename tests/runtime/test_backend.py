@@ -16,6 +16,7 @@ from engines import BUSYBOX, engine_cli
 from dockyard.runtime.backend import (
     LABEL_CONTAINER,
     LABEL_INSTANCE,
+    ContainerEvent,
     ContainerNotFound,
     HealthCheck,
     ImageNotFound,
@@ -405,3 +406,54 @@ def test_pull_reports_the_manifest_digest(engine: Engine, registry: str, tmp_pat
         engine.run(scenario)
     finally:
         subprocess.run([*cli, "rmi", image], capture_output=True)
+
+
+def test_event_stream_reconnects_and_replays_what_it_missed(engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The engine's socket through a relay that can cut every connection: exits during the cut still arrive."""
+    engine_socket = engine.url.removeprefix("unix://")
+    relay_socket = str(tmp_path / "relay.sock")
+
+    async def scenario(h: Harness) -> None:
+        connections: list[asyncio.StreamWriter] = []
+
+        async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            upstream_reader, upstream_writer = await asyncio.open_unix_connection(engine_socket)
+            connections.extend([writer, upstream_writer])
+
+            async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+                while chunk := await source.read(65536):
+                    sink.write(chunk)
+                    await sink.drain()
+                sink.close()
+
+            await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer), return_exceptions=True)
+
+        server = await asyncio.start_unix_server(relay, relay_socket)
+        relayed = DockerBackend(f"unix://{relay_socket}", h.instance)
+        queue: asyncio.Queue[ContainerEvent] = asyncio.Queue()
+
+        async def collect() -> None:
+            async for event in relayed.events():
+                await queue.put(event)
+
+        collector = asyncio.ensure_future(collect())
+        await asyncio.sleep(0)  # the stream's replay point is taken now
+
+        async def next_event() -> tuple[str, str, int | None]:
+            event = await asyncio.wait_for(queue.get(), 60)
+            return event.container_id, event.action, event.exit_code
+
+        first = await h.run(h.spec("sh", "-c", "exit 3"))
+        assert [await next_event(), await next_event()] == [(first, "start", None), (first, "die", 3)]
+        server.close()  # no new connections until it is back
+        for writer in connections:
+            writer.transport.abort()
+        second = await h.run(h.spec("sh", "-c", "exit 4"))
+        await h.event(second, "die")  # it exited while the relayed stream was down
+        server = await asyncio.start_unix_server(relay, relay_socket)
+        assert [await next_event(), await next_event()] == [(second, "start", None), (second, "die", 4)]
+        collector.cancel()
+        server.close()
+        await relayed.close()
+
+    engine.run(scenario)
