@@ -20,6 +20,7 @@ from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from conftest import ROOT
+from images import BUSYBOX
 
 ACCOUNT = "000000000000"
 MODEL = botocore.session.get_session().get_service_model("ecs")
@@ -105,6 +106,7 @@ def build_world(aws: Any) -> None:
     ecs.deregister_task_definition(taskDefinition="web:2")
     ecs.register_task_definition(**FARGATE_TD)
     ecs.put_account_setting_default(name="containerInsights", value="enhanced")
+    ecs.register_task_definition(**JOB_TD)
 
 
 @pytest.fixture
@@ -112,6 +114,24 @@ def world(clean, aws):
     build_world(aws)
     client = aws("ecs")
     return client, Recorder(client)
+
+
+# A real task on the local busybox image, for the task operations that name one (``TASK`` in their CALLS).
+JOB_TD = {
+    "family": "job",
+    "networkMode": "bridge",
+    "requiresCompatibilities": ["EC2"],
+    "containerDefinitions": [{"name": "main", "image": BUSYBOX, "memory": 64, "command": ["sleep", "30"]}],
+}
+TASK = "<task launched by the test>"
+
+
+def with_task(client: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` with TASK replaced by the ARN of a task just launched."""
+    if TASK not in json.dumps(params):
+        return params
+    arn = client.run_task(cluster="conf", taskDefinition="job", launchType="EC2")["tasks"][0]["taskArn"]
+    return json.loads(json.dumps(params).replace(json.dumps(TASK), json.dumps(arn)))
 
 
 # One successful call per implemented operation (test_capabilities checks this covers all of them).
@@ -154,6 +174,19 @@ CALLS: dict[str, dict[str, Any]] = {
     "ListAttributes": {"cluster": "conf", "targetType": "container-instance"},
     "ListContainerInstances": {"cluster": "conf", "status": "ACTIVE"},
     "DescribeContainerInstances": {"cluster": "conf", "containerInstances": ["abc"]},
+    "RunTask": {
+        "cluster": "conf",
+        "taskDefinition": "job",
+        "launchType": "EC2",
+        "count": 2,
+        "startedBy": "conformance",
+        "overrides": {"containerOverrides": [{"name": "main", "environment": [{"name": "A", "value": "1"}]}]},
+        "tags": [{"key": "a", "value": "b"}],
+    },
+    "DescribeTasks": {"cluster": "conf", "tasks": [TASK, "0123456789abcdef0123456789abcdef"], "include": ["TAGS"]},
+    "ListTasks": {"cluster": "conf", "desiredStatus": "RUNNING", "maxResults": 1},
+    "StopTask": {"cluster": "conf", "task": TASK, "reason": "conformance"},
+    "StartTask": {"cluster": "conf", "taskDefinition": "job", "containerInstances": ["abc"]},
 }
 
 # Implemented operations with no successful call: attributes need a container instance, and there are none.
@@ -254,6 +287,17 @@ ERRORS: list[tuple[str, dict[str, Any], str]] = [
     ("DescribeContainerInstances", {"cluster": "conf", "containerInstances": []}, "InvalidParameterException"),
     ("DescribeClusters", {"clusters": ["a"], "include": ["NOPE"]}, "ValidationException"),
     ("CreateCluster", {"clusterName": 7}, "ParamValidation"),
+    ("RunTask", {"cluster": "ghost", "taskDefinition": "job"}, "ClusterNotFoundException"),
+    ("RunTask", {"cluster": "conf", "taskDefinition": "ghost"}, "ClientException"),
+    ("RunTask", {"cluster": "conf", "taskDefinition": "job", "count": 11}, "InvalidParameterException"),
+    ("StopTask", {"cluster": "conf", "task": "0123456789abcdef0123456789abcdef"}, "InvalidParameterException"),
+    ("DescribeTasks", {"cluster": "conf", "tasks": []}, "InvalidParameterException"),
+    ("ListTasks", {"cluster": "ghost"}, "ClusterNotFoundException"),
+    (
+        "StartTask",
+        {"cluster": "ghost", "taskDefinition": "job", "containerInstances": ["a"]},
+        "ClusterNotFoundException",
+    ),
 ]
 
 
@@ -264,7 +308,7 @@ def call(client: Any, operation: str, params: dict[str, Any]) -> Callable[[], An
 @pytest.mark.parametrize("operation", sorted(CALLS))
 def test_response_matches_output_shape(world, operation):
     client, recorder = world
-    parsed = call(client, operation, CALLS[operation])()
+    parsed = call(client, operation, with_task(client, CALLS[operation]))()
     raw = recorder.response
     assert raw.status_code == 200
     body = raw.content and json.loads(raw.content)

@@ -55,9 +55,10 @@ def built(tmp_path, docker):
     context.mkdir()
     (context / "Dockerfile").write_text(DOCKERFILE)
     tag = f"dockyard-test/ecr-e2e:{uuid.uuid4().hex[:8]}"
-    docker("build", "--network", "none", "-q", "--build-arg", f"stamp={tag}", "-t", tag, str(context))
+    image_id = docker("build", "--network", "none", "-q", "--build-arg", f"stamp={tag}", "-t", tag, str(context))
     yield tag
-    docker("rmi", "-f", tag, check=False)
+    # by id: also drops the <registry>/<repo>@digest references pushes and pulls left behind
+    docker("rmi", "-f", image_id.stdout.strip().splitlines()[-1], check=False)
 
 
 def login(docker: Docker, ecr, registry: str) -> None:
