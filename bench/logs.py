@@ -26,10 +26,10 @@ import boto3
 from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
-from conftest import start_server, stop_server  # noqa: E402
-from images import BUSYBOX, ensure  # noqa: E402
+from tests.conftest import start_server, stop_server  # noqa: E402
+from tests.images import BUSYBOX, ensure  # noqa: E402
 
 
 def summary(name: str, lines: int, first_ts: float, last_seen: float, delays: list[float]) -> dict[str, float]:
