@@ -6,7 +6,8 @@ import json
 import subprocess
 
 import pytest
-from around_helpers import awslogs, run, stream_events, task_id, wait_for
+
+from tests.around_helpers import awslogs, run, stream_events, task_id, wait_for
 
 CHAIN = r"""
 import json, os, boto3

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from around_helpers import run, wait_for
+from tests.around_helpers import run, wait_for
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from around_helpers import awslogs, run, stream_events, task_id, wait_for
+from tests.around_helpers import awslogs, run, stream_events, task_id, wait_for
 
 
 def test_fifty_thousand_lines_complete_and_in_order(clean, ecs, aws, images):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from around_helpers import awslogs, run, stream_events, task_id, wait_for
+from tests.around_helpers import awslogs, run, stream_events, task_id, wait_for
 
 SECRET = "pa55-w0rd-Zq9"
 

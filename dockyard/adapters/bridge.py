@@ -162,15 +162,16 @@ class MotoJsonProvider(Provider):
     operation for the context's account and region.
     """
 
-    def __init__(self, service: MotoService, spec: ServiceSpec) -> None:
+    def __init__(self, service: MotoService, spec: ServiceSpec, native: dict[str, Any] | None = None) -> None:
         self.moto = service
         self.spec = spec
         self.service = spec.name
+        self.native = native or {}  # operation -> handler that reads moto's backend directly
 
     def handler(self, operation: str) -> Any:
         if operation not in self.spec.operations:
             return None
-        return lambda ctx, params: self.call(ctx, operation, params)
+        return self.native.get(operation) or (lambda ctx, params: self.call(ctx, operation, params))
 
     def call(self, ctx: RequestContext, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         signing_name = self.spec.metadata.get("signingName", self.moto.host)
