@@ -98,6 +98,10 @@ class Running:
         """Resident memory of the server and every process it started."""
         return sum(_rss_kib(pid) for pid in [self.process.pid, *_descendants(self.process.pid)]) / 1024
 
+    def cpu_s(self) -> float:
+        """CPU time (user + system) the server and its processes have used so far."""
+        return sum(_cpu_s(pid) for pid in [self.process.pid, *_descendants(self.process.pid)])
+
     def stop(self) -> None:
         os.killpg(self.process.pid, signal.SIGTERM)
         try:
@@ -143,6 +147,14 @@ def _descendants(pid: int) -> list[int]:
     for child in list(found):
         found.extend(_descendants(child))
     return found
+
+
+def _cpu_s(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_kib(pid: int) -> int:

@@ -26,9 +26,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
-from conftest import free_port, start_server, stop_server  # noqa: E402
+from tests.conftest import free_port, start_server, stop_server  # noqa: E402
 
 BASE = "dockyard-test/busybox:latest"
 CHUNK = 1 << 20
@@ -222,10 +222,11 @@ def main() -> None:
             reference.wait(timeout=30)
 
     print(f"registry throughput, {payload} MB image in 4 layers / {args.size_mb} MB blob, best of {args.rounds} (MB/s)")
-    print(f"{'':12} {'dockyard':>10} {'reference':>10} {'ratio':>7}")
+    print(f"{'':12} {'dockyard':>10} {'reference':>10} {'ratio':>7}   every round: dockyard / reference")
     for metric in ("docker push", "docker pull", "http push", "http pull"):
-        ours, theirs = max(results["dockyard"][metric]), max(results["reference"][metric])
-        print(f"{metric:12} {ours:10.1f} {theirs:10.1f} {ours / theirs:6.0%}")
+        ours, theirs = results["dockyard"][metric], results["reference"][metric]
+        rounds = "  ".join(f"{a:.0f}/{b:.0f}" for a, b in zip(ours, theirs, strict=True))
+        print(f"{metric:12} {max(ours):10.1f} {max(theirs):10.1f} {max(ours) / max(theirs):6.0%}   {rounds}")
     print(f"dockyard RSS: {baseline} MB before, {max(sampler.samples)} MB peak during the run")
 
 

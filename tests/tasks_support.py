@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+import urllib.request
 from typing import Any
 
 from tests.images import BUSYBOX
@@ -72,3 +73,11 @@ def engine_objects(task_arn: str) -> str:
     """Containers and volumes on the engine that belong to the task (empty once it is cleaned up)."""
     label = f"label=dev.dockyard.task={task_arn}"
     return docker("ps", "-aq", "--filter", label) + docker("volume", "ls", "-q", "--filter", label)
+
+
+def http_get(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.read().decode()
+    except OSError:
+        return None

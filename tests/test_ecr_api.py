@@ -425,6 +425,34 @@ def test_authorization_token_and_registry(ecr, server):
     assert 11 * 3600 < data["expiresAt"].timestamp() - time.time() <= 12 * 3600
     assert RegistryClient(server.port, password).request("GET", "/v2/").status == 200
     assert ecr.describe_registry()["registryId"] == "000000000000"
+    two = ecr.get_authorization_token(registryIds=["000000000000", "111111111111"])["authorizationData"]
+    assert len(two) == 2
+    other = base64.b64decode(two[1]["authorizationToken"]).decode().split(":")[1]
+    assert RegistryClient(server.port, other).request("GET", "/v2/_catalog").status == 200
+
+
+def test_registry_policy_and_scanning_configuration(ecr, reg):
+    with pytest.raises(ClientError) as exc:
+        ecr.get_registry_policy()
+    assert error_of(exc) == (
+        "RegistryPolicyNotFoundException",
+        "Registry policy does not exist in the registry with id '000000000000'",
+    )
+    policy = json.dumps({"Version": "2012-10-17", "Statement": []})
+    assert ecr.put_registry_policy(policyText=policy)["policyText"] == policy
+    assert ecr.get_registry_policy()["policyText"] == policy
+    ecr.delete_registry_policy()
+    assert ecr.get_registry_scanning_configuration()["scanningConfiguration"] == {"scanType": "BASIC", "rules": []}
+    rules = [{"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]}]
+    ecr.put_registry_scanning_configuration(scanType="ENHANCED", rules=rules)
+    assert ecr.get_registry_scanning_configuration()["scanningConfiguration"] == {
+        "scanType": "ENHANCED",
+        "rules": rules,
+    }
+    ecr.put_image_scanning_configuration(repositoryName="app", imageScanningConfiguration={"scanOnPush": True})
+    out = ecr.batch_get_repository_scanning_configuration(repositoryNames=["app", "ghost"])
+    assert out["scanningConfigurations"][0]["scanOnPush"] is True
+    assert out["failures"][0]["failureCode"] == "REPOSITORY_NOT_FOUND"
 
 
 def test_unsupported_operations_answer_honestly(ecr):

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
 import urllib.error
 import urllib.parse
 
 import aiodocker
 import pytest
 from registry_client import RegistryClient, password_for
+from tasks_support import container, logs, register, run, wait
+
+from tests.images import BUSYBOX
 
 
 @pytest.fixture
@@ -72,3 +77,56 @@ def test_missing_images_give_cannot_pull_reasons(server, ecr):
     assert "The repository with name 'ghost' does not exist in the registry with id '123456789012'" in body["reason"]
     # not an ECR image: left to the engine
     assert resolve(server, "dockyard-test/busybox:latest")[0] == 404
+
+
+def push_busybox(tmp_path, ecr, server, repo: str, tag: str) -> str:
+    """Pushes the test busybox image with the docker CLI (temporary DOCKER_CONFIG); returns its digest."""
+    env = {**os.environ, "DOCKER_CONFIG": str(tmp_path / "docker-config")}
+    remote = f"127.0.0.1:{server.port}/{repo}:{tag}"
+
+    def docker(*args: str, stdin: str | None = None) -> str:
+        proc = subprocess.run(["docker", *args], input=stdin, capture_output=True, text=True, env=env, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    docker("login", "-u", "AWS", "--password-stdin", f"127.0.0.1:{server.port}", stdin=password_for(ecr))
+    docker("tag", BUSYBOX, remote)
+    out = docker("push", remote)
+    docker("rmi", remote)
+    return out.split("digest: ")[1].split()[0]
+
+
+def test_run_task_pulls_from_ecr(clean, server, aws, images, tmp_path):
+    ecr, ecs = aws("ecr", account="123456789012"), aws("ecs", account="123456789012")
+    ecr.create_repository(repositoryName="team/job")
+    digest = push_busybox(tmp_path, ecr, server, "team/job", "v1")
+    ecs.create_cluster(clusterName="default")
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/job"
+    td = register(
+        ecs,
+        "ecr-job",
+        container("app", "echo", "from ecr", image=f"{image}:v1"),
+        container("pinned", "true", image=f"{image}@{digest}", essential=False),
+    )
+    task = wait(ecs, run(ecs, td)["taskArn"])[0]
+    by_name = {c["name"]: c for c in task["containers"]}
+    assert by_name["app"]["exitCode"] == 0, task
+    assert by_name["app"]["image"] == f"{image}:v1"
+    assert by_name["app"]["imageDigest"] == digest
+    assert by_name["pinned"]["imageDigest"] == digest
+    assert logs(server, task["taskArn"]) == ["from ecr"]
+    subprocess.run(["docker", "rmi", "-f", f"127.0.0.1:{server.port}/team/job@{digest}"], capture_output=True)
+
+
+def test_run_task_with_missing_ecr_image_cannot_pull(clean, server, aws, images):
+    ecr, ecs = aws("ecr", account="123456789012"), aws("ecs", account="123456789012")
+    ecr.create_repository(repositoryName="team/job")
+    ecs.create_cluster(clusterName="default")
+    td = register(
+        ecs, "ecr-missing", container("app", image="123456789012.dkr.ecr.us-east-1.amazonaws.com/team/job:nope")
+    )
+    task = wait(ecs, run(ecs, td)["taskArn"])[0]
+    assert task["stopCode"] == "TaskFailedToStart"
+    assert task["stoppedReason"].startswith("CannotPullContainerError:")
+    assert "Requested image not found" in task["stoppedReason"]
+    assert "Requested image not found" in task["containers"][0]["reason"]

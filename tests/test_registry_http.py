@@ -9,8 +9,9 @@ import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import start_server, stop_server
 from registry_client import DOCKER_V2, OCI_INDEX, OCI_MANIFEST, RegistryClient, digest, image_manifest, password_for
+
+from tests.conftest import start_server, stop_server
 
 
 @pytest.fixture
@@ -84,6 +85,15 @@ def test_chunked_upload_reports_ranges_without_bytes_prefix(reg, server):
     assert done.headers["location"] == f"/v2/team/app/blobs/{d}"
     assert reg.request("GET", f"/v2/team/app/blobs/{d}").body == data
     assert reg.request("GET", location).status == 404
+    assert leftovers(server) == []
+
+
+def test_single_put_upload_as_containerd_does(reg, server):
+    data = os.urandom(50_000)
+    start = reg.request("POST", "/v2/team/app/blobs/uploads/")
+    done = reg.request("PUT", f"{start.headers['location']}?digest={digest(data)}", data)
+    assert (done.status, done.headers["docker-content-digest"]) == (201, digest(data))
+    assert reg.request("GET", f"/v2/team/app/blobs/{digest(data)}").body == data
     assert leftovers(server) == []
 
 

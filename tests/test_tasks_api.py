@@ -47,7 +47,7 @@ def test_run_task_fargate_shape(ecs):
     assert task["group"] == "family:web"
     assert task["startedBy"] == "me"
     assert task["version"] == 1
-    assert "tags" not in task
+    assert task["tags"] == [{"key": "k", "value": "v"}]  # RunTask answers with the tags, DescribeTasks on request
     assert task["overrides"] == {
         "containerOverrides": [{"name": "app"}, {"name": "side"}],
         "inferenceAcceleratorOverrides": [],

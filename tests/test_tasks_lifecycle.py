@@ -6,10 +6,8 @@ suite spends its time in the engine, not in waits.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from tasks_support import (
     describe,
     docker,
     engine_objects,
+    http_get,
     inspect,
     logs,
     register,
@@ -217,9 +216,19 @@ def test_health_check_and_healthy_dependency(ecs, server):
             linuxParameters=INIT,
             dependsOn=[{"containerName": "db", "condition": "HEALTHY"}],
         ),
+        container(  # non-essential: its health never counts for the task's
+            "sick",
+            "sleep",
+            "300",
+            essential=False,
+            linuxParameters=INIT,
+            healthCheck={"command": ["CMD", "false"], "interval": 5, "timeout": 2, "retries": 1},
+        ),
     )
     task = run(ecs, "healthy")
     [running] = wait(ecs, task["taskArn"], "RUNNING")
+    wait_until(lambda: describe(ecs, task["taskArn"])["containers"][2]["healthStatus"] == "UNHEALTHY")
+    running = describe(ecs, task["taskArn"])
     by_name = {c["name"]: c for c in running["containers"]}
     assert by_name["db"]["healthStatus"] == "HEALTHY"
     assert by_name["app"]["healthStatus"] == "UNKNOWN"  # no check of its own
@@ -227,6 +236,31 @@ def test_health_check_and_healthy_dependency(ecs, server):
     assert wait_until(lambda: logs(server, task["taskArn"])) == ["db is up"]
     ecs.stop_task(task=task["taskArn"])
     wait(ecs, task["taskArn"])
+
+
+def test_dependency_start_timeout(ecs):
+    register(
+        ecs,
+        "late",
+        container(
+            "db",
+            "sleep",
+            "300",
+            essential=False,
+            linuxParameters=INIT,
+            startTimeout=2,
+            healthCheck={"command": ["CMD", "false"], "interval": 300},
+        ),
+        container("app", "echo", "never", dependsOn=[{"containerName": "db", "condition": "HEALTHY"}]),
+    )
+    task = run(ecs, "late")
+    [done] = wait(ecs, task["taskArn"])
+    assert done["stopCode"] == "TaskFailedToStart"
+    assert (
+        done["stoppedReason"] == "dependency graph: container ordering dependency [db] for target [app] has timed out."
+    )
+    assert {c["name"]: c["lastStatus"] for c in done["containers"]} == {"db": "STOPPED", "app": "STOPPED"}
+    assert engine_objects(task["taskArn"]) == ""
 
 
 def test_out_of_memory_is_exit_137_with_reason(ecs):
@@ -272,7 +306,7 @@ def test_bridge_dynamic_port_answers_http(ecs):
     assert binding["containerPort"] == 8080 and binding["protocol"] == "tcp"
     assert binding["hostPort"] > 1024
     url = f"http://127.0.0.1:{binding['hostPort']}/"
-    body = wait_until(lambda: _get(url))
+    body = wait_until(lambda: http_get(url))
     assert body == "hello\n"
     ecs.stop_task(task=task["taskArn"])
     wait(ecs, task["taskArn"])
@@ -399,20 +433,3 @@ def test_no_engine_stops_tasks_with_a_clear_reason(tmp_path):
         assert server.get("/_dockyard/health")["runtime"]["status"] == "unavailable"
     finally:
         stop_server(server)
-
-
-def _get(url: str) -> str | None:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.read().decode()
-    except OSError:
-        return None
-
-
-def test_task_listeners_see_every_version(ecs, server):
-    # DescribeTasks after each change shows a strictly growing version; the final one is the last change.
-    register(ecs, "ver", container("app", "true"))
-    task = run(ecs, "ver")
-    [done] = wait(ecs, task["taskArn"])
-    assert done["version"] >= 4  # running, container exit, stop requested, stopped
-    assert json.dumps(done, default=str)

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import json
+
 from dockyard.protocol.errors import AwsError
 
 
 def invalid_parameter(message: str) -> AwsError:
     return AwsError("InvalidParameterException", message)
+
+
+def check_policy(text: str, kind: str) -> str:
+    """An IAM-style policy document must be a JSON object with a Statement; ``kind`` is repository or registry."""
+    try:
+        policy = json.loads(text)
+        if isinstance(policy, dict) and "Statement" in policy:
+            return text
+    except ValueError:
+        pass
+    raise invalid_parameter(
+        f"Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid {kind} policy provided'"
+    )
 
 
 def repository_not_found(name: str, registry_id: str) -> AwsError:

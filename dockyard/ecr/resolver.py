@@ -21,21 +21,19 @@ _LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 @dataclass(frozen=True)
 class ResolvedImage:
-    pull: str  # what the engine pulls: "<registry>/<repo>@sha256:..."
-    digest: str  # the manifest digest, the container's imageDigest
+    # What the engine pulls: "<registry>/<repo>@sha256:..."; for a missing image the reference as written, on
+    # dockyard's registry, so the engine's pull fails there with ECR's own error (as an ECS agent's would).
+    pull: str
+    digest: str | None  # the manifest digest (the container's imageDigest); None when the image is missing
     auth: RegistryAuth
-
-
-class EcrImageNotFound(Exception):
-    """The image names an ECR repository or image that does not exist; the message is ECS's stoppedReason
-    text after ``CannotPullContainerError: ``."""
+    missing: str | None = None  # why it is missing, in the words of docker's pull error
 
 
 def resolve(ecr: Ecr, image: str, account: str, region: str) -> ResolvedImage | None:
     """The pull for ``image`` if it is one of dockyard's ECR images (None for any other image).
 
     ``account``/``region`` are the task's; they apply to the ``127.0.0.1:<port>/<repo>`` form, while an AWS-style
-    host names its own. Raises EcrImageNotFound when the repository or image is missing.
+    host names its own.
     """
     host, _, rest = image.partition("/")
     if not rest:
@@ -46,21 +44,26 @@ def resolve(ecr: Ecr, image: str, account: str, region: str) -> ResolvedImage | 
     elif not _is_local_registry(ecr, host):
         return None
     name, image_id = _reference(rest)
-    state = ecr.state(account, region)
-    repo = state.repositories.get(name)
+    registry = f"{_engine_host(ecr)}:{ecr.settings.port}"
+    password, _ = ecr.tokens.issue(account, region)
+    auth = RegistryAuth("AWS", password, registry)
+    as_written = f"{registry}/{name}" + (
+        f"@{image_id['imageDigest']}" if "imageDigest" in image_id else f":{image_id['imageTag']}"
+    )
+    repo = ecr.state(account, region).repositories.get(name)
     if repo is None:
-        raise EcrImageNotFound(
+        reason = (
             f"Error response from daemon: repository {host}/{name} not found: name unknown: The repository with "
             f"name '{name}' does not exist in the registry with id '{account}'"
         )
+        return ResolvedImage(as_written, None, auth, reason)
     found = images.find(repo, image_id)
     if found is None:
-        raise EcrImageNotFound(
+        reason = (
             f"Error response from daemon: manifest for {image} not found: manifest unknown: Requested image not found"
         )
-    registry = f"{_engine_host(ecr)}:{ecr.settings.port}"
-    password, _ = ecr.tokens.issue(account, region)
-    return ResolvedImage(f"{registry}/{name}@{found.digest}", found.digest, RegistryAuth("AWS", password, registry))
+        return ResolvedImage(as_written, None, auth, reason)
+    return ResolvedImage(f"{registry}/{name}@{found.digest}", found.digest, auth)
 
 
 def _reference(rest: str) -> tuple[str, dict[str, str]]:

@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from dockyard.adapters import logs
+
+if TYPE_CHECKING:
+    from dockyard.ecs.hooks import TaskContext
+    from dockyard.runtime.backend import LogLine
+    from dockyard.server.app import App
 
 MAX_BATCH_EVENTS = 10_000
 MAX_BATCH_BYTES = 1_048_576
@@ -229,3 +236,61 @@ def close_all() -> None:
     """Flushes and forgets every open stream (reset/shutdown)."""
     for stream in list(_STREAMS):
         stream.close()
+
+
+class _Sink:
+    """The launcher's LogSink over one stream."""
+
+    def __init__(self, stream: AwsLogsStream) -> None:
+        self.stream = stream
+
+    def write(self, line: LogLine) -> None:
+        if not self.stream.closed:
+            self.stream.feed(line.timestamp, line.text)
+
+    async def close(self) -> None:
+        self.stream.close()
+
+
+def install(app: App, on_options: Callable[[str, str, dict[str, str]], None] | None = None) -> None:
+    """A launch preparer opens each awslogs stream (failing the task when the group is missing), a log sink
+    feeds it; ``on_options`` hears the translated options (``awslogs-stream`` instead of the prefix)."""
+    from dockyard.ecs import hooks
+
+    opened: dict[tuple[str, str], AwsLogsStream] = {}
+
+    async def prepare(ctx: TaskContext) -> dict[str, dict[str, str]]:
+        for name, definition in ctx.containers.items():
+            config = definition.get("logConfiguration") or {}
+            if config.get("logDriver") != "awslogs":
+                continue
+            options = config.get("options") or {}
+            try:
+                target = target_for(ctx.account, ctx.region, options, name, ctx.task_id, f"{name}/{ctx.task_id}")
+                stream = AwsLogsStream(target)
+                stream.open()
+            except LogConfigError as error:
+                raise hooks.LaunchFailure(str(error)) from None
+            opened[(ctx.task_arn, name)] = stream
+            if on_options is not None:
+                on_options(ctx.task_arn, name, translated_options(target, options))
+        return {}
+
+    def sink(ctx: TaskContext, container: str, config: dict[str, Any]) -> _Sink | None:
+        stream = opened.pop((ctx.task_arn, container), None)
+        return _Sink(stream) if stream is not None and config.get("logDriver") == "awslogs" else None
+
+    async def forget(ctx: TaskContext) -> None:
+        for key in [k for k in opened if k[0] == ctx.task_arn]:
+            opened.pop(key).close()
+
+    def reset() -> None:
+        opened.clear()
+        close_all()
+
+    h = hooks.of(app)
+    h.launch_preparers.append(prepare)
+    h.log_sinks.append(sink)
+    h.cleanups.append(forget)
+    app.on_reset(reset)
+    app.on_shutdown(close_all)

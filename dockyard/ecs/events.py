@@ -6,11 +6,17 @@ matching and send them to their targets (SQS, CloudWatch Logs, ...).
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dockyard.adapters import events
+
+if TYPE_CHECKING:
+    from dockyard.server.app import App
+
+log = logging.getLogger("dockyard.ecs.events")
 
 SOURCE = "aws.ecs"
 TASK_STATE_CHANGE = "ECS Task State Change"
@@ -64,3 +70,18 @@ def _task_timestamps() -> frozenset[str]:
             elif target["type"] in ("structure", "list", "map"):
                 todo.append(ref["shape"])
     return frozenset(names)
+
+
+def install(app: App) -> None:
+    """Task listener: every version of every task becomes an ``ECS Task State Change`` event."""
+    from dockyard.ecs import hooks
+
+    def listener(task: dict[str, Any]) -> None:
+        _, _, _, region, account, _ = task["taskArn"].split(":", 5)
+        detail = {k: v for k, v in task.items() if k != "tags"}
+        try:
+            task_state_change(account, region, detail)
+        except Exception:
+            log.exception("publishing the state change of %s failed", task["taskArn"])
+
+    hooks.of(app).task_listeners.append(listener)

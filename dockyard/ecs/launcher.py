@@ -19,7 +19,6 @@ from dockyard.ecs import tasks
 from dockyard.ecs.hooks import Hooks, LaunchFailure, LogSink, PullTarget, TaskContext
 from dockyard.ecs.tasks import Container, Task
 from dockyard.runtime.backend import (
-    LABEL_INSTANCE,
     LABEL_TASK,
     Backend,
     ContainerError,
@@ -62,6 +61,8 @@ class Launcher:
 
     def launch(self, task: Task) -> None:
         task.listeners = self.hooks.task_listeners
+        if task.listeners:  # the accepted task (version 1) is the first change listeners hear of
+            tasks.notify(task.listeners, task.describe(include_tags=True))
         run = self.runs[task.arn] = TaskRun(self, task)
         self.spawn(run.run())
 
@@ -69,6 +70,7 @@ class Launcher:
         run = self.runs.get(task.arn)
         if run is not None:
             run.stop_requested.set()
+            self.spawn(run.notify())  # wakes a launch waiting on a dependency
 
     def spawn(self, coroutine: Any) -> asyncio.Future[Any]:
         future = asyncio.ensure_future(coroutine)
@@ -115,6 +117,8 @@ class TaskRun:
         self.ids: dict[str, str] = {}  # container name -> engine id
         self.started: set[str] = set()
         self.exited: set[str] = set()
+        self.oom_killed: set[str] = set()
+        self.volume_names: list[str] = []
         self.stop_requested = asyncio.Event()
         self.progress = asyncio.Condition()
         self.log_streams: list[asyncio.Future[None]] = []
@@ -134,14 +138,10 @@ class TaskRun:
                 await self.finish()
                 return
             self.context = self.make_context()
-            launch = asyncio.ensure_future(self.launch())
-            stopped = asyncio.ensure_future(self.stop_requested.wait())
-            await asyncio.wait({launch, stopped}, return_when=asyncio.FIRST_COMPLETED)
-            if not launch.done():  # StopTask during the launch wins: nothing more gets created
-                launch.cancel()
-            await asyncio.gather(launch, return_exceptions=True)
+            # A stop during the launch wins at the launch's next step (an engine call in flight completes, so
+            # whatever it created is known and removed); nothing starts after the stop.
+            await self.launch()
             await self.stop_requested.wait()
-            stopped.cancel()
             await self.teardown()
         except asyncio.CancelledError:
             if not self.abandoned:
@@ -162,11 +162,16 @@ class TaskRun:
         try:
             if task.network_mode == "awsvpc":
                 await self.create_namespace(backend)
+            self.checkpoint()
             env = await self.prepare(ctx)
-            images = await self.pull(backend, ctx)
+            targets = await self.resolve(ctx)
+            await self.pull_all(backend, targets)
+            self.checkpoint()
             await self.volumes(backend)
             for container in ordered(task.containers):
-                await self.create(backend, container, images, env.get(container.name, {}))
+                self.checkpoint()
+                target = targets[container.definition["image"]]
+                await self.create(backend, container, target, env.get(container.name, {}))
             async with asyncio.TaskGroup() as group:  # one failure cancels the containers still waiting
                 for container in task.containers:
                     group.create_task(self.start(backend, container))
@@ -179,6 +184,10 @@ class TaskRun:
                 task.changed()
         except* _Abort:
             pass
+
+    def checkpoint(self) -> None:
+        if self.stop_requested.is_set():
+            raise _Abort(self.task.stopped_reason or "stopped")
 
     def stop_with(self, reason: str, stop_code: str = "TaskFailedToStart", container: Container | None = None) -> None:
         if container is not None:
@@ -222,56 +231,71 @@ class TaskRun:
                 env.setdefault(name, {}).update(values)
         return env
 
-    async def pull(self, backend: Backend, ctx: TaskContext) -> dict[str, tuple[str, ImageInfo]]:
-        """image as written -> (reference to create from, image); a local image is used without a pull."""
+    async def resolve(self, ctx: TaskContext) -> dict[str, PullTarget | None]:
+        """image as written -> what to pull first (an image resolver's answer), or None: use a local copy."""
+        out: dict[str, PullTarget | None] = {}
+        for container in self.task.containers:
+            image = container.definition["image"]
+            if image not in out:
+                out[image] = None
+                for resolver in self.launcher.hooks.image_resolvers:
+                    out[image] = await resolver(image, ctx)
+                    if out[image] is not None:
+                        break
+        return out
 
-        async def one(image: str) -> tuple[str, ImageInfo]:
-            target: PullTarget | None = None
-            for resolver in self.launcher.hooks.image_resolvers:
-                target = await resolver(image, ctx)
-                if target is not None:
-                    break
-            try:
-                if target is None:
-                    info = await backend.image(image)
-                    if info is not None:
-                        return image, info
-                    target = PullTarget(image)
-                self.task.mark("pullStartedAt")
-                return target.reference, await backend.pull(target.reference, target.auth)
-            except ImageNotFound as exc:
-                reason = f"CannotPullContainerError: {exc}"
-                for container in self.task.containers:
-                    if container.definition["image"] == image:
-                        container.reason = reason
-                self.fail(reason)
+    async def pull(self, backend: Backend, image: str, target: PullTarget) -> ImageInfo:
+        self.task.mark("pullStartedAt")
+        try:
+            info = await backend.pull(target.reference, target.auth)
+        except ImageNotFound as exc:
+            reason = f"CannotPullContainerError: {exc}"
+            for container in self.task.containers:
+                if container.definition["image"] == image:
+                    container.reason = reason
+            self.fail(reason)
+        self.task.times["pullStoppedAt"] = time.time()
+        return info
 
-        names = list(dict.fromkeys(c.definition["image"] for c in self.task.containers))
+    async def pull_all(self, backend: Backend, targets: dict[str, PullTarget | None]) -> None:
         async with asyncio.TaskGroup() as group:
-            pulls = [group.create_task(one(name)) for name in names]
-        found = [pull.result() for pull in pulls]
-        if "pullStartedAt" in self.task.times:
-            self.task.mark("pullStoppedAt")
-        return dict(zip(names, found, strict=True))
+            for image, target in targets.items():
+                if target is not None:
+                    group.create_task(self.pull(backend, image, target))
 
     async def create(
-        self, backend: Backend, container: Container, images: dict[str, tuple[str, ImageInfo]], env: dict[str, str]
+        self, backend: Backend, container: Container, target: PullTarget | None, env: dict[str, str]
     ) -> None:
-        reference, info = images[container.definition["image"]]
-        container.image_digest = info.digest
-        spec = self.spec(container, reference, env)
+        """Creates from the resolved reference, or from a local image; an image not present is pulled first."""
+        image = container.definition["image"]
+        spec = self.spec(container, target.reference if target else image, env)
         try:
-            container_id = await backend.create(spec)
+            try:
+                container_id = await backend.create(spec)
+            except ImageNotFound:
+                await self.pull(backend, image, target or PullTarget(image))
+                container_id = await backend.create(spec)
         except ImageNotFound as exc:
             self.fail(f"CannotPullContainerError: {exc}", container=container)
         except ContainerError as exc:
             self.fail(f"CannotCreateContainerError: {exc}", container=container)
         self.ids[container.name] = container.runtime_id = container_id
         self.launcher.by_container[container_id] = (self, container)
+        self.launcher.spawn(self.digest(backend, container, spec.image))
+
+    async def digest(self, backend: Backend, container: Container, reference: str) -> None:
+        """imageDigest, looked up beside the launch rather than in its way."""
+        try:
+            info = await backend.image(reference)
+        except Exception:
+            return
+        if info is not None and info.digest:
+            container.image_digest = info.digest
 
     async def start(self, backend: Backend, container: Container) -> None:
         for dependency in container.definition.get("dependsOn") or []:
             await self.wait_for(container, dependency)
+        self.checkpoint()
         container_id = self.ids[container.name]
         try:
             await backend.start(container_id)
@@ -279,8 +303,8 @@ class TaskRun:
             self.fail(f"CannotStartContainerError: {exc}", container=container)
         container.started_at = time.time()
         self.log_streams.append(asyncio.ensure_future(self.follow(backend, container, container_id)))
-        state = await backend.inspect(container_id)
-        if self.task.network_mode in ("bridge", "host"):
+        if self.task.network_mode in ("bridge", "host") and container.definition.get("portMappings"):
+            state = await backend.inspect(container_id)
             container.network_bindings = self.bindings(container, state.ports)
         async with self.progress:
             self.started.add(container.name)
@@ -321,6 +345,7 @@ class TaskRun:
         timeout_s = target.definition.get("startTimeout")
         async with self.progress:
             while not met():
+                self.checkpoint()
                 remaining = None
                 if timeout_s and target.started_at is not None and condition != "START":
                     remaining = target.started_at + timeout_s - time.time()
@@ -339,6 +364,8 @@ class TaskRun:
     def on_event(self, container: Container, event: ContainerEvent) -> None:
         if event.action == "die":
             self.launcher.spawn(self.container_exited(container, event.exit_code))
+        elif event.action == "oom":
+            self.oom_killed.add(container.name)
         elif event.action.startswith("health_status") and container.definition.get("healthCheck"):
             status = _HEALTH.get(event.action.split(":", 1)[-1].strip(), "UNKNOWN")
             if status != container.health_status and container.last_status != "STOPPED":
@@ -351,17 +378,22 @@ class TaskRun:
             self.progress.notify_all()
 
     async def container_exited(self, container: Container, exit_code: int | None = None) -> None:
-        """A container stopped (on its own, killed from outside, or by teardown): record how, once."""
+        """A container stopped (on its own, killed from outside, or by teardown): record how, once.
+
+        The die event's exit code is the answer; the engine is asked only when there was no event (teardown)
+        or a SIGKILL without an oom event may still have been the kernel's OOM killer.
+        """
         if container.name in self.exited or self.backend is None:
             return
-        try:
-            state = await self.backend.inspect(self.ids[container.name])
-            if state.status not in ("exited", "dead"):
-                return  # a stale event: it runs again (or still)
-            exit_code = state.exit_code
-            oom = state.oom_killed
-        except ContainerError:
-            oom = False
+        oom = container.name in self.oom_killed
+        if exit_code is None or (exit_code == 137 and not oom):
+            try:
+                state = await self.backend.inspect(self.ids[container.name])
+                if state.status not in ("exited", "dead"):
+                    return  # not stopped after all: the die event will come
+                exit_code, oom = state.exit_code, state.oom_killed
+            except ContainerError:
+                pass
         if container.name in self.exited:
             return
         async with self.progress:
@@ -382,29 +414,15 @@ class TaskRun:
     # -- the end -------------------------------------------------------------------------------------------
 
     async def teardown(self) -> None:
-        task, backend = self.task, self.backend
-        if backend is not None:
-            if self.started - self.exited:
-                task.last_status = "STOPPING"
-                task.changed()
-            for wave in stop_order(task.containers):
-                await asyncio.gather(*(self.stop(backend, c) for c in wave))
-            if self.log_streams:
-                await asyncio.wait(self.log_streams, timeout=LOG_DRAIN_S)
-                for stream in self.log_streams:
-                    stream.cancel()
-            if task.network_mode == "awsvpc":
-                task.last_status = "DEPROVISIONING"
-                task.changed()
-            labels = {LABEL_INSTANCE: self.launcher.runtime.instance, LABEL_TASK: task.arn}
+        """Stops what runs (reverse dependency order), removes what the task made, then STOPPED, always."""
+        task = self.task
+        if self.backend is not None:
             try:
-                await backend.remove_labelled(labels)
-            except Exception:
-                log.exception("removing the containers of %s failed", task.arn)
+                await self.shut_down(self.backend)
+            except Exception:  # the engine went away mid-stop: the task still ends, what is left is logged
+                log.exception("stopping the containers of %s failed", task.arn)
         for attachment in task.attachments:
             attachment["status"] = "DELETED"
-        for container in task.containers:
-            container.last_status = "STOPPED"
         if self.context is not None:
             for cleanup in self.launcher.hooks.cleanups:
                 try:
@@ -412,6 +430,30 @@ class TaskRun:
                 except Exception:
                     log.exception("cleanup of %s failed", task.arn)
         await self.finish()
+
+    async def shut_down(self, backend: Backend) -> None:
+        task = self.task
+        if self.started - self.exited:
+            task.last_status = "STOPPING"
+            task.changed()
+        for wave in stop_order(task.containers):
+            await asyncio.gather(*(self.stop(backend, c) for c in wave))
+        if self.log_streams:
+            await asyncio.wait(self.log_streams, timeout=LOG_DRAIN_S)
+            for stream in self.log_streams:
+                stream.cancel()
+        if task.network_mode == "awsvpc":
+            task.last_status = "DEPROVISIONING"
+            task.changed()
+        await self.remove(backend)
+
+    async def remove(self, backend: Backend) -> None:
+        """Removes the task's containers (the pause container last) and task-scoped volumes."""
+        pause = self.ids.get("~pause")
+        await asyncio.gather(*(backend.remove(i) for name, i in self.ids.items() if name != "~pause"))
+        if pause is not None:
+            await backend.remove(pause)
+        await asyncio.gather(*(backend.remove_volume(name) for name in self.volume_names))
 
     async def finish(self) -> None:
         task = self.task
@@ -582,6 +624,8 @@ class TaskRun:
             if not shared:
                 labels[LABEL_TASK] = self.task.arn
             name = volume["name"] if shared else f"ecs-{self.task.id}-{volume['name']}"
+            if not shared:
+                self.volume_names.append(name)
             try:
                 await backend.create_volume(name, labels, docker.get("driver"), docker.get("driverOpts"))
             except ContainerError as exc:

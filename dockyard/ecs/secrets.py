@@ -8,8 +8,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from dockyard.adapters import secretsmanager, ssm
+
+if TYPE_CHECKING:
+    from dockyard.ecs.hooks import TaskContext
+    from dockyard.server.app import App
 
 REASON_PREFIX = "ResourceInitializationError: unable to pull secrets or registry auth: "
 
@@ -93,3 +98,28 @@ def _secret(account: str, region: str, value_from: str) -> str:
             f"retrieved secret from Secrets Manager did not contain json key {json_key}"
         ) from None
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def refs_of(definition: dict[str, Any]) -> list[SecretRef]:
+    return [SecretRef(s["name"], s["valueFrom"]) for s in definition.get("secrets") or []]
+
+
+def install(app: App) -> None:
+    """Launch preparer: secrets and environmentFiles become each container's environment before it is created."""
+    from dockyard.ecs import envfiles, hooks
+
+    async def prepare(ctx: TaskContext) -> dict[str, dict[str, str]]:
+        env: dict[str, dict[str, str]] = {}
+        for name, definition in ctx.containers.items():
+            defined = {e["name"] for e in definition.get("environment") or []}
+            try:
+                from_files = envfiles.load(ctx.account, definition.get("environmentFiles") or [])
+                values = {k: v for k, v in from_files.items() if k not in defined}
+                values.update(resolve(ctx.account, ctx.region, refs_of(definition)))
+            except (SecretsError, envfiles.EnvFileError) as error:
+                raise hooks.LaunchFailure(str(error)) from None
+            if values:
+                env[name] = values
+        return env
+
+    hooks.of(app).launch_preparers.append(prepare)

@@ -8,6 +8,7 @@ Messages marked "inferred" are not confirmed against real ECS.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 import uuid
@@ -26,6 +27,7 @@ PLATFORM_VERSION = "1.4.0"  # what LATEST resolves to on Fargate Linux
 MAX_COUNT = 10
 # Each container keeps its most recent output up to this many bytes (older lines are dropped, and counted).
 LOG_BUDGET_BYTES = 1024 * 1024
+log = logging.getLogger("dockyard.ecs.tasks")
 _TASK_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -133,9 +135,7 @@ class Task:
         """Records a state change: one more version, and every listener sees the new state."""
         self.version += 1
         if self.listeners:
-            snapshot = self.describe(include_tags=True)
-            for listener in self.listeners:
-                listener(snapshot)
+            notify(self.listeners, self.describe(include_tags=True))
 
     def mark(self, name: str) -> None:
         self.times.setdefault(name, time.time())
@@ -189,6 +189,15 @@ class Task:
         if include_tags:
             out["tags"] = self.tags
         return out
+
+
+def notify(listeners: list[Callable[[JSON], None]], snapshot: JSON) -> None:
+    """A failing listener is logged; it never stops the task's life or the other listeners."""
+    for listener in listeners:
+        try:
+            listener(snapshot)
+        except Exception:
+            log.exception("task listener %r failed", listener)
 
 
 # -- RunTask ----------------------------------------------------------------------------------------------

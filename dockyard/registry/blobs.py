@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import shutil
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from typing import Any
 
 DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
 READ_CHUNK = 1 << 20
+# An upload nobody has written to for this long is abandoned (docker never resumes one): its file is removed.
+UPLOAD_IDLE_LIMIT = 3600.0
 
 
 class DigestMismatch(Exception):
@@ -34,6 +37,7 @@ class Upload:
     path: Path
     owner: Any  # the (account, region, repository) it was started for
     size: int = 0
+    touched: float = field(default_factory=time.monotonic)
     _hash: Any = field(default_factory=hashlib.sha256)
 
     def write(self, chunk: bytes) -> None:
@@ -41,6 +45,7 @@ class Upload:
             out.write(chunk)
         self._hash.update(chunk)
         self.size += len(chunk)
+        self.touched = time.monotonic()
 
     async def write_stream(self, chunks: AsyncIterator[bytes]) -> None:
         """Appends a streamed body; the file stays open for the whole request."""
@@ -49,6 +54,7 @@ class Upload:
                 out.write(chunk)
                 self._hash.update(chunk)
                 self.size += len(chunk)
+        self.touched = time.monotonic()
 
     @property
     def digest(self) -> str:
@@ -85,6 +91,9 @@ class BlobStore:
     # -- uploads -------------------------------------------------------------------------------------------
 
     def start(self, owner: Any) -> Upload:
+        now = time.monotonic()
+        for stale in [u for u in self.uploads.values() if now - u.touched > UPLOAD_IDLE_LIMIT]:
+            self.cancel(stale)
         upload_id = str(uuid.uuid4())
         upload = Upload(upload_id, self._uploads_dir / upload_id, owner)
         upload.path.touch()

@@ -16,7 +16,19 @@ def build_app(settings: Settings | None = None) -> App:
     ecs.install(app)
     ecr.install(app)
     adapters.install(app)
+    install_task_wiring(app)
     return app
+
+
+def install_task_wiring(app: App) -> None:
+    """What AWS wires around a task: metadata and credentials, secrets, awslogs, EventBridge events."""
+    from dockyard import tmds
+    from dockyard.ecs import awslogs, events, secrets
+
+    metadata = tmds.install(app)
+    secrets.install(app)
+    awslogs.install(app, metadata.set_log_options)
+    events.install(app)
 
 
 def install_runtime(app: App) -> None:

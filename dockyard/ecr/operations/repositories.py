@@ -1,13 +1,10 @@
 """Repository operations: CreateRepository, DescribeRepositories, DeleteRepository, PutImageTagMutability,
-PutImageScanningConfiguration, Get/Set/DeleteRepositoryPolicy, TagResource, UntagResource, ListTagsForResource,
-DescribeRegistry, GetAuthorizationToken."""
+PutImageScanningConfiguration, Get/Set/DeleteRepositoryPolicy, TagResource, UntagResource, ListTagsForResource."""
 
 from __future__ import annotations
 
-import json
-
 from dockyard.ecr import repositories
-from dockyard.ecr.errors import invalid_parameter
+from dockyard.ecr.errors import check_policy, invalid_parameter
 from dockyard.ecr.operations.base import JSON, EcrOperations
 from dockyard.ecr.state import Repository
 from dockyard.protocol.errors import AwsError
@@ -63,15 +60,7 @@ class RepositoryOperations(EcrOperations):
 
     def set_repository_policy(self, ctx: RequestContext, p: JSON) -> JSON:
         repo = self.repo(ctx, p)
-        try:
-            policy = json.loads(p["policyText"])
-            if not isinstance(policy, dict) or "Statement" not in policy:
-                raise ValueError
-        except ValueError:
-            raise invalid_parameter(
-                "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository policy provided'"
-            ) from None
-        repo.policy = p["policyText"]
+        repo.policy = check_policy(p["policyText"], "repository")
         return {"registryId": repo.registry_id, "repositoryName": repo.name, "policyText": repo.policy}
 
     def get_repository_policy(self, ctx: RequestContext, p: JSON) -> JSON:
@@ -111,18 +100,6 @@ class RepositoryOperations(EcrOperations):
 
     def list_tags_for_resource(self, ctx: RequestContext, p: JSON) -> JSON:
         return {"tags": repositories.find_by_arn(self.state(ctx), p["resourceArn"]).tags}
-
-    # -- registry ------------------------------------------------------------------------------------------
-
-    def describe_registry(self, ctx: RequestContext, p: JSON) -> JSON:
-        return {"registryId": ctx.account, "replicationConfiguration": {"rules": []}}
-
-    def get_authorization_token(self, ctx: RequestContext, p: JSON) -> JSON:
-        token, expires_at = self.ecr.tokens.authorization_token(ctx.account, ctx.region)
-        endpoint = f"http://{self.ecr.registry_host(ctx.host)}"
-        return {
-            "authorizationData": [{"authorizationToken": token, "expiresAt": expires_at, "proxyEndpoint": endpoint}]
-        }
 
     def _repository(self, ctx: RequestContext, repo: Repository) -> JSON:
         return {

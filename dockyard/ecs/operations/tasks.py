@@ -34,11 +34,11 @@ class TaskOperations(EcsOperations):
         cluster, td, launch = tasks.check_run(state, p)
         again = tasks.idempotent(state, p)
         if again is not None:
-            return {"tasks": [t.describe() for t in again], "failures": []}
+            return {"tasks": [t.describe(include_tags=True) for t in again], "failures": []}
         started = [tasks.create(state, p, cluster, td, launch) for _ in range(count)]
         tasks.remember(state, p, started)
         # The reply shows each task as accepted, before the launcher (on this loop) moves it on.
-        reply = {"tasks": [t.describe() for t in started], "failures": []}
+        reply = {"tasks": [t.describe(include_tags=True) for t in started], "failures": []}
         for task in started:
             self._launch(task)
         return reply
