@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # as pytest sees them (pyproject pythonpath)
 
 from tests.conftest import free_port, start_server, stop_server  # noqa: E402
 

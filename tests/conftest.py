@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import images as test_images
 import pytest
 from botocore.config import Config
-from images import BUSYBOX, PYTHON
+
+from tests import images as test_images
+from tests.images import BUSYBOX, PYTHON
 
 ROOT = Path(__file__).resolve().parent.parent
 AWS_CLI = Path(sys.executable).with_name("aws")

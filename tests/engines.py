@@ -1,7 +1,8 @@
 """The container engines the suite runs against: Docker's socket, and Podman's Docker-compatible service.
 
 ``podman_url()`` starts ``podman system service`` when nothing answers on its socket (with default ulimits
-inside this machine's hard limits, which Debian's Podman otherwise exceeds) and gives it the test images.
+inside this machine's hard limits, which Debian's Podman otherwise exceeds). Both make sure the engine has the
+busybox test image (tests/images.py).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import images
+
 DOCKER_SOCKET = Path(os.environ.get("DOCKYARD_DOCKER_SOCK", "/var/run/docker.sock"))
 PODMAN_SOCKET = Path(os.environ.get("DOCKYARD_PODMAN_SOCK", "/run/podman/podman.sock"))
-BUSYBOX = "dockyard-test/busybox:latest"
+BUSYBOX = images.BUSYBOX
 
 
 class EngineMissing(RuntimeError):
@@ -37,6 +40,7 @@ def _answers(socket: Path) -> bool:
 def docker_url() -> str:
     if not _answers(DOCKER_SOCKET):
         raise EngineMissing(f"no Docker engine answers on {DOCKER_SOCKET} (scripts/test starts one)")
+    images.ensure(["busybox"], ["docker"])
     return f"unix://{DOCKER_SOCKET}"
 
 
@@ -55,7 +59,7 @@ def podman_url() -> str:
         raise EngineMissing("podman is not installed (scripts/test installs it)")
     if not _answers(PODMAN_SOCKET):
         _start_podman()
-    _ensure_image(BUSYBOX)
+    images.ensure(["busybox"], ["podman"])
     return f"unix://{PODMAN_SOCKET}"
 
 
@@ -84,15 +88,6 @@ def _start_podman() -> None:
             return
         time.sleep(0.2)
     raise EngineMissing(f"podman system service did not answer on {PODMAN_SOCKET}; see {log}")
-
-
-def _ensure_image(image: str) -> None:
-    """Podman has its own image store: give it Docker's copy of a locally built image (same id)."""
-    if subprocess.run(["podman", "image", "exists", image], capture_output=True).returncode == 0:
-        return
-    save = subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE)
-    subprocess.run(["podman", "load"], stdin=save.stdout, capture_output=True, check=True, timeout=300)
-    save.wait(timeout=60)
 
 
 def engine_cli(kind: str) -> list[str]:

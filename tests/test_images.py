@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import subprocess
 
-import images as test_images
 import pytest
-from images import BUSYBOX, PYTHON
+
+from tests import images as test_images
+from tests.images import BUSYBOX, PYTHON
 
 
 def engine_run(cli: str, image: str, *command: str) -> str:

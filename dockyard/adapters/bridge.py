@@ -41,20 +41,27 @@ class MotoService:
     name: str  # moto's backend name, e.g. "logs", "s3"
     host: str  # the AWS endpoint label, e.g. "logs" in logs.us-east-1.amazonaws.com
     regional: bool = True  # IAM (and S3's bucket namespace) are global
+    fix: Callable[[], None] | None = None  # corrects a moto behaviour that differs from AWS, once, on load
     _loaded: bool = field(default=False, init=False)
 
     @cached_property
     def _routes(self) -> list[tuple[re.Pattern[str], MotoHandler]]:
         urls = importlib.import_module(f"moto.{self.name}.urls")
-        self._loaded = True
+        self._load()
         return [(re.compile(pattern.format("")), handler) for pattern, handler in urls.url_paths.items()]
 
     def backends(self) -> Any:
         """moto's BackendDict for this service (account -> region -> backend)."""
         from moto.backends import get_backend
 
-        self._loaded = True
+        self._load()
         return get_backend(self.name)  # type: ignore[call-overload]
+
+    def _load(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            if self.fix is not None:
+                self.fix()
 
     def backend(self, account: str, region: str) -> Any:
         return self.backends()[account][region if self.regional else "global"]
@@ -201,6 +208,8 @@ class MotoJsonProvider(Provider):
         if kind == "map" and isinstance(value, dict):
             member = self.spec.shape(shape["value"]["shape"])
             return {k: self._from_moto(member, v) for k, v in value.items()}
+        if kind in ("integer", "long") and isinstance(value, float):
+            return int(value)  # moto's Logs keeps some timestamps as floats
         if kind == "blob" and isinstance(value, str):
             return base64.b64decode(value)
         if kind == "timestamp" and isinstance(value, str):

@@ -7,7 +7,19 @@ from typing import Any
 
 from dockyard.adapters.bridge import MotoService
 
-SERVICE = MotoService("events", "events")
+
+def _deliver_whole_events() -> None:
+    """moto 5.2.1 drops ``account`` from events it hands to targets; EventBridge delivers the whole envelope."""
+    from moto.events.utils import EventTemplateParser
+
+    template = EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE
+    if '"account"' not in template:
+        EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE = template.replace(
+            '"version": "0",', '"version": "0", "account": "<account>",'
+        )
+
+
+SERVICE = MotoService("events", "events", fix=_deliver_whole_events)
 
 
 def put_event(account: str, region: str, source: str, detail_type: str, resources: list[str], detail: Any) -> None:

@@ -17,5 +17,7 @@ def get_parameters(account: str, region: str, names: list[str]) -> tuple[dict[st
         if parameter is None:
             missing.append(name)
         else:
-            found[name] = parameter.decrypt(parameter.value) if parameter.type == "SecureString" else parameter.value
+            found[name] = (
+                parameter.decrypt(parameter.value) if parameter.parameter_type == "SecureString" else parameter.value
+            )
     return found, missing

@@ -6,6 +6,7 @@ Values only ever go into the container's environment: they are never stored on t
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,8 @@ from dockyard.adapters import secretsmanager, ssm
 if TYPE_CHECKING:
     from dockyard.ecs.hooks import TaskContext
     from dockyard.server.app import App
+
+log = logging.getLogger("dockyard.ecs.secrets")
 
 REASON_PREFIX = "ResourceInitializationError: unable to pull secrets or registry auth: "
 
@@ -118,6 +121,9 @@ def install(app: App) -> None:
                 values.update(resolve(ctx.account, ctx.region, refs_of(definition)))
             except (SecretsError, envfiles.EnvFileError) as error:
                 raise hooks.LaunchFailure(str(error)) from None
+            except Exception as error:  # a backend fault still fails the launch cleanly, without values
+                log.exception("resolving the secrets of %s failed", ctx.task_arn)
+                raise hooks.LaunchFailure(REASON_PREFIX + f"internal error: {type(error).__name__}") from None
             if values:
                 env[name] = values
         return env

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from dockyard.ecr import images, manifests
+from dockyard.ecr.errors import repository_not_found
 from dockyard.ecr.service import Ecr
 from dockyard.ecr.state import EcrState, Repository
 from dockyard.protocol.errors import AwsError
@@ -49,11 +50,7 @@ class Call:
     def repo(self) -> Repository:
         repo = self.state.repositories.get(self.name)
         if repo is None:
-            raise RegistryError(
-                "NAME_UNKNOWN",
-                f"The repository with name '{self.name}' does not exist in the registry with id '{self.state.account}'",
-                404,
-            )
+            raise from_aws(repository_not_found(self.name, self.state.account))
         return repo
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import dataclasses
 import ipaddress
 import json
@@ -60,6 +61,7 @@ class DockerBackend:
         self._docker = aiodocker.Docker(url=url, timeout=_CALL_TIMEOUT)
         self._info: EngineInfo | None = None
         self._health_tasks: set[asyncio.Future[None]] = set()
+        self._podman_turns = asyncio.Lock()
 
     # -- plumbing ------------------------------------------------------------------------------------------
 
@@ -129,14 +131,13 @@ class DockerBackend:
             credentials = {"username": auth.username, "password": auth.password, "serveraddress": auth.server}
             headers["X-Registry-Auth"] = base64.urlsafe_b64encode(json.dumps(credentials).encode()).decode()
         digest = None
+        path, params = "images/create", {"fromImage": repository, "tag": tag}
+        if (await self.info()).kind == "podman" and _loopback(repository):
+            # Docker pulls from registries on 127.0.0.0/8 over plain HTTP; Podman's compat pull insists on TLS,
+            # its own endpoint can be told not to (dockyard's registry is plain HTTP on loopback).
+            path, params = "libpod/images/pull", {"reference": image, "tlsVerify": "false"}
         try:
-            async with self._docker._query(
-                "images/create",
-                "POST",
-                params={"fromImage": repository, "tag": tag},
-                headers=headers,
-                timeout=_STREAM,
-            ) as response:
+            async with self._docker._query(path, "POST", params=params, headers=headers, timeout=_STREAM) as response:
                 # The engine answers 200 and reports failures inside the progress stream.
                 async for raw in response.content:
                     if not raw.strip():
@@ -175,7 +176,8 @@ class DockerBackend:
     async def create(self, spec: ContainerSpec) -> str:
         body = create_config(spec)
         try:
-            created = await self._call("POST", "containers/create", params={"name": spec.name}, body=body)
+            async with self._gate():
+                created = await self._call("POST", "containers/create", params={"name": spec.name}, body=body)
         except aiodocker.DockerError as exc:
             if exc.status == 404:
                 raise ImageNotFound(exc.message) from exc
@@ -184,11 +186,22 @@ class DockerBackend:
 
     async def start(self, container_id: str) -> None:
         try:
-            await self._call("POST", f"containers/{container_id}/start")
+            async with self._gate():
+                await self._call("POST", f"containers/{container_id}/start")
         except aiodocker.DockerError as exc:
             raise _container_error(exc) from exc
         if (await self.info()).kind == "podman":
             await self._schedule_health(container_id)
+
+    @contextlib.asynccontextmanager
+    async def _gate(self) -> AsyncIterator[None]:
+        """Podman 4.3 slows down steeply when containers are created/started concurrently (its lock retries:
+        10 at once take 5x longer than one after another), so it gets them in turn; Docker all at once."""
+        if (await self.info()).kind == "podman":
+            async with self._podman_turns:
+                yield
+        else:
+            yield
 
     async def _schedule_health(self, container_id: str) -> None:
         """Podman runs healthchecks from systemd timers; without systemd nothing runs them, so dockyard does."""
@@ -409,6 +422,11 @@ def split_reference(image: str) -> tuple[str, str]:
     if colon > slash:
         return image[:colon], image[colon + 1 :]
     return image, "latest"
+
+
+def _loopback(repository: str) -> bool:
+    host = repository.split("/", 1)[0] if "/" in repository else ""
+    return host.rsplit(":", 1)[0] in ("localhost", "127.0.0.1", "[::1]") or host.startswith("127.")
 
 
 def create_config(spec: ContainerSpec) -> dict[str, Any]:

@@ -15,8 +15,9 @@ from dockyard.runtime.docker import DockerBackend
 
 DOCKER_SOCKET = Path("/var/run/docker.sock")
 PODMAN_SOCKET = Path("/run/podman/podman.sock")
-# A first answer from a live engine takes milliseconds; longer means it is wedged or not an engine.
-PROBE_TIMEOUT_S = 5.0
+# A first answer from a live engine takes milliseconds (seconds for Podman on a loaded machine); longer
+# means it is wedged or not an engine.
+PROBE_TIMEOUT_S = 15.0
 
 
 def candidates(settings: Settings) -> list[tuple[str, str]]:

@@ -101,18 +101,18 @@ class Runtime:
             self._error, self._failed_at = str(exc), time.monotonic()
             log.warning("%s", exc)
             raise
-        self._info = await backend.info()
+        info = await backend.info()
         # Nothing of ours exists yet (no caller has the backend), so all this owner's objects are a predecessor's.
         removed = await backend.remove_labelled({LABEL_OWNER: self.owner})
         if removed:
             log.info("removed %d leftovers of a previous dockyard on %s", removed, self.owner)
-        if self._listen is not None and self._info.host_gateway:
+        if self._listen is not None and info.host_gateway:
             try:
-                await self._listen(self._info.host_gateway)
+                await self._listen(info.host_gateway)
             except OSError as exc:
-                log.warning("cannot listen on %s for containers: %s", self._info.host_gateway, exc)
-        self._backend, self._error = backend, None
-        log.info("container engine: %s %s at %s", self._info.kind, self._info.version, self._info.api_url)
+                log.warning("cannot listen on %s for containers: %s", info.host_gateway, exc)
+        self._backend, self._info, self._error = backend, info, None
+        log.info("container engine: %s %s at %s", info.kind, info.version, info.api_url)
         return backend
 
     async def reset(self) -> None:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import subprocess
+import tarfile
 import urllib.request
+import uuid
+from collections.abc import Iterator
 
 import pytest
+from engines import BUSYBOX, engine_cli
 
 from dockyard.runtime.backend import (
     LABEL_CONTAINER,
@@ -17,10 +22,11 @@ from dockyard.runtime.backend import (
     LogLine,
     Mount,
     PortSpec,
+    RegistryAuth,
 )
 from dockyard.runtime.docker import DockerBackend
-from tests.engines import BUSYBOX, engine_cli
-from tests.runtime.conftest import Engine, Harness
+from tests.conftest import free_port
+from tests.runtime.harness import Engine, Harness
 
 
 def test_engine_identified(engine: Engine) -> None:
@@ -49,8 +55,8 @@ def test_logs_stream_while_running(engine: Engine) -> None:
         state = await h.backend.inspect(container_id)
         assert state.status == "exited"
         assert state.started_at is not None and state.finished_at is not None
-        # Podman's log timestamps have whole seconds.
-        assert all(state.started_at.replace(microsecond=0) <= line.timestamp <= state.finished_at for line in seen)
+        stamps = [line.timestamp for line in seen]
+        assert stamps == sorted(stamps) and stamps[-1] <= state.finished_at
 
     engine.run(scenario)
 
@@ -336,3 +342,66 @@ def test_stats(engine: Engine) -> None:
         assert "cpu_stats" in stats
 
     engine.run(scenario)
+
+
+@pytest.fixture
+def registry(tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A plain-HTTP registry on loopback (Debian's docker-registry), as dockyard's own registry is."""
+    port = free_port()
+    config = tmp_path / "registry.yml"
+    config.write_text(
+        f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {tmp_path / 'data'}\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n"
+    )
+    process = subprocess.Popen(
+        ["docker-registry", "serve", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        http_get(f"http://127.0.0.1:{port}/v2/")
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_pull_reports_the_manifest_digest(engine: Engine, registry: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # An image of its own (one file, unique content), so the engine knows it under no other manifest.
+    with tarfile.open(tmp_path / "rootfs.tar", "w") as tar:
+        stamp = uuid.uuid4().hex.encode()
+        entry = tarfile.TarInfo("stamp")
+        entry.size = len(stamp)
+        tar.addfile(entry, io.BytesIO(stamp))
+    image = f"{registry}/dockyard-test/pulled:v1"
+    cli = engine_cli(engine.kind)
+    subprocess.run([*cli, "import", "--change", 'CMD ["/stamp"]', str(tmp_path / "rootfs.tar"), image], check=True)
+    local_id = subprocess.run(
+        [*cli, "image", "inspect", "--format", "{{.Id}}", image], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    push = ["push", "--tls-verify=false", image] if engine.kind == "podman" else ["push", image]
+    for step in (push, ["rmi", image]):
+        subprocess.run([*cli, *step], check=True, capture_output=True, timeout=300)
+    request = urllib.request.Request(
+        f"http://{registry}/v2/dockyard-test/pulled/manifests/v1",
+        method="HEAD",
+        # Docker pushes a Docker v2 manifest, Podman an OCI one.
+        headers={
+            "Accept": "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json"
+        },
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        pushed = response.headers["Docker-Content-Digest"]
+
+    async def scenario(h: Harness) -> None:
+        assert await h.backend.image(image) is None
+        auth = RegistryAuth("AWS", "not-checked-by-this-registry", registry)
+        pulled = await h.backend.pull(image, auth)
+        assert (pulled.id.removeprefix("sha256:"), pulled.digest, pulled.command) == (
+            local_id.removeprefix("sha256:"),
+            pushed,
+            ["/stamp"],
+        )
+
+    try:
+        engine.run(scenario)
+    finally:
+        subprocess.run([*cli, "rmi", image], capture_output=True)
