@@ -254,6 +254,7 @@ def report(samples: dict[str, Samples], repeat: int) -> str:
         "->STOPPED p50 ms",
         "p90",
         f"{BATCH} tasks STOPPED ms",
+        "RUNNING never shown",
         "no startedAt",
         "errors",
     ]
