@@ -37,7 +37,10 @@ log = logging.getLogger("dockyard.ecs.launcher")
 
 JSON = dict[str, Any]
 DEFAULT_STOP_TIMEOUT_S = 30
-LOG_DRAIN_S = 5.0  # how long a stopped container's output may take to arrive after its exit
+# After the containers stopped, their output is read to the end as long as it keeps coming; a stream that
+# yields nothing for this long is given up (an engine that never ends a follow must not hold the task).
+LOG_DRAIN_S = 5.0
+_STOPPED_POLLS = 100  # 5 s of 50 ms re-inspections while Podman finishes an exit
 OOM_REASON = "OutOfMemoryError: Container killed due to memory usage"
 ESSENTIAL_EXITED = "Essential container in task exited"
 _HEALTH = {"healthy": "HEALTHY", "unhealthy": "UNHEALTHY", "starting": "UNKNOWN"}
@@ -119,6 +122,7 @@ class TaskRun:
         self.stop_requested = asyncio.Event()
         self.progress = asyncio.Condition()
         self.log_streams: list[asyncio.Future[None]] = []
+        self.last_log_at = 0.0  # monotonic time of the last line read from any container
         self.backend: Backend | None = None
         self.context: TaskContext | None = None
         self.abandoned = False
@@ -383,10 +387,17 @@ class TaskRun:
         oom = container.name in self.oom_killed
         if exit_code is None or (exit_code == 137 and not oom):
             try:
-                state = await self.backend.inspect(self.ids[container.name])
-                if state.status not in ("exited", "dead"):
-                    return  # not stopped after all: the die event will come
-                exit_code, oom = state.exit_code, state.oom_killed
+                # Podman reports "stopped", with no exit code yet, for a moment after the process exited.
+                for _ in range(_STOPPED_POLLS):
+                    state = await self.backend.inspect(self.ids[container.name])
+                    if state.status in ("exited", "dead"):
+                        exit_code, oom = state.exit_code, state.oom_killed or oom
+                        break
+                    if state.status != "stopped":
+                        if exit_code is None:
+                            return  # not stopped after all: the die event will come
+                        break
+                    await asyncio.sleep(0.05)
             except ContainerError:
                 pass
         if container.name in self.exited:
@@ -433,10 +444,7 @@ class TaskRun:
             task.changed()
         for wave in stop_order(task.containers):
             await asyncio.gather(*(self.stop(backend, c) for c in wave))
-        if self.log_streams:
-            await asyncio.wait(self.log_streams, timeout=LOG_DRAIN_S)
-            for stream in self.log_streams:
-                stream.cancel()
+        await self.drain_logs()
         if task.network_mode == "awsvpc":
             task.last_status = "DEPROVISIONING"
             task.changed()
@@ -471,10 +479,20 @@ class TaskRun:
 
     # -- output --------------------------------------------------------------------------------------------
 
+    async def drain_logs(self) -> None:
+        pending = set(self.log_streams)
+        while pending:
+            _, pending = await asyncio.wait(pending, timeout=LOG_DRAIN_S)
+            if pending and time.monotonic() - self.last_log_at >= LOG_DRAIN_S:
+                for stream in pending:
+                    stream.cancel()
+                return
+
     async def follow(self, backend: Backend, container: Container, container_id: str) -> None:
         sink = self.sink(container)
         try:
             async for line in backend.logs(container_id):
+                self.last_log_at = time.monotonic()
                 container.logs.append(line)
                 if sink is not None:
                     sink.write(line)
