@@ -108,6 +108,17 @@ def test_iam_and_sts_assumed_role_identity(clean, aws, server):
     identity = assumed.get_caller_identity()
     assert identity["Arn"] == f"arn:aws:sts::{ACCOUNT_A}:assumed-role/task-role/s1"
     assert identity["Account"] == ACCOUNT_A
+    # The same keys act in the role's account on the JSON services too (ECS, Logs, ...), as on AWS.
+    aws("ecs", account=ACCOUNT_A).create_cluster(clusterName="in-a")
+    ecs = boto3.client(
+        "ecs",
+        endpoint_url=server.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+    assert ecs.list_clusters()["clusterArns"] == [f"arn:aws:ecs:us-east-1:{ACCOUNT_A}:cluster/in-a"]
 
 
 def test_accounts_and_regions_are_isolated(clean, aws):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dockyard.adapters import events, iam, logs, s3, secretsmanager, sqs, ssm, sts
-from dockyard.adapters.bridge import MotoJsonProvider, MotoService, signed_handler
+from dockyard.adapters.bridge import MotoJsonProvider, MotoService, issued_key_account, signed_handler
 
 if TYPE_CHECKING:
     from dockyard.server.app import App
@@ -54,6 +54,7 @@ def install(app: App) -> None:
             service.reset()
 
     app.on_reset(reset)
+    app.issued_key_account = issued_key_account
 
 
 # Operations answered from the backend directly, where moto's own handler is too slow for the task runtime.

@@ -101,7 +101,7 @@ class MotoService:
         url = self.url(region, path, query, host)
         pairs = [(k, v) for k, v in headers if k.lower() != "x-moto-account-id"]
         request_headers = HTTPHeaders()
-        for key, value in [*pairs, ("x-moto-account-id", account_for_key(_access_key(headers), account))]:
+        for key, value in [*pairs, ("x-moto-account-id", account)]:
             request_headers[key] = value
         request = AWSPreparedRequest(method, url, request_headers, body, stream_output=False)
         status, reply_headers, reply_body = handler(request, url, request_headers)
@@ -111,27 +111,16 @@ class MotoService:
         return MotoReply(int(status), clean, reply_body or b"")
 
 
-_ACCESS_KEY = re.compile(r"Credential=([^/,\s]+)/")
-
-
-def _access_key(headers: list[tuple[str, str]]) -> str | None:
-    for key, value in headers:
-        if key.lower() == "authorization":
-            match = _ACCESS_KEY.search(value)
-            return match.group(1) if match else None
-    return None
-
-
-def account_for_key(access_key: str | None, account: str) -> str:
-    """Keys moto issued (STS AssumeRole, IAM CreateAccessKey) belong to their own account, as on AWS."""
-    if not access_key or access_key.isdigit() or "moto.iam.models" not in sys.modules:
-        return account
+def issued_key_account(access_key: str) -> str | None:
+    """The account of a key moto issued (STS AssumeRole, IAM CreateAccessKey), as AWS knows it."""
+    if "moto.iam.models" not in sys.modules:  # nothing can have been issued before IAM/STS was first used
+        return None
     iam = sys.modules["moto.iam.models"]
     for account_id, backend in list(iam.iam_backends.items()):
         for partition in list(backend.keys()):
             if access_key in backend[partition].access_keys:
                 return account_id
-    return account
+    return None
 
 
 def signed_handler(service: MotoService, default_account: Callable[[Request], tuple[str, str]]) -> Any:

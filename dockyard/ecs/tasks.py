@@ -226,6 +226,8 @@ def check_run(state: EcsState, p: JSON) -> tuple[Cluster, task_definitions.TaskD
             raise invalid_parameter(
                 f"Override for container named {override.get('name')} is not a container in the TaskDefinition."
             )
+        if any(not e.get("name") for e in override.get("environment") or []):
+            raise invalid_parameter("Environment variable names in container overrides must not be empty.")  # inferred
     if p.get("propagateTags") == "SERVICE":
         raise invalid_parameter("The propagateTags value SERVICE is not valid for RunTask.")  # inferred
     return cluster, td, launch

@@ -51,6 +51,8 @@ class App:
         self.health_checks: dict[str, Callable[[], dict[str, Any]]] = {}
         # ``/_dockyard/<name>/...`` introspection endpoints contributed by services (e.g. ``tasks``).
         self.internal_routes: dict[str, Handler] = {}
+        # The account of an access key issued by dockyard's own STS/IAM (task-role credentials), if it is one.
+        self.issued_key_account: Callable[[str], str | None] | None = None
         # The container engine connection (set by build_app); the ECS task launcher gets its backend here.
         self.runtime: Runtime | None = None
         # Set by what serves the app (cli.py): also listen on this address, same port (for containers).
@@ -85,7 +87,7 @@ class App:
         return RequestContext(
             service=service,
             operation=operation,
-            account=account_for(caller.access_key, self.settings.default_account),
+            account=account_for(caller.access_key, self.settings.default_account, self.issued_key_account),
             region=caller.region or self.settings.default_region,
             host=request.headers.get("host") or f"{self.settings.host}:{self.settings.port}",
         )

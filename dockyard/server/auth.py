@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dockyard.server.http import Request
@@ -32,8 +33,11 @@ def caller_of(request: Request) -> Caller:
     return Caller(None, None, None)
 
 
-def account_for(access_key: str | None, default_account: str) -> str:
-    """A 12-digit access key id selects that account, as moto and LocalStack do; anything else is the default."""
-    if access_key and _ACCOUNT_KEY.match(access_key):
+def account_for(access_key: str | None, default_account: str, issued: Callable[[str], str | None] | None = None) -> str:
+    """A 12-digit access key id selects that account, as moto and LocalStack do; a key dockyard's STS or IAM
+    issued (``issued`` finds its account) belongs to that account, as on AWS; anything else is the default."""
+    if not access_key:
+        return default_account
+    if _ACCOUNT_KEY.match(access_key):
         return access_key
-    return default_account
+    return (issued(access_key) if issued else None) or default_account
