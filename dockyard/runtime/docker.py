@@ -62,6 +62,9 @@ class DockerBackend:
         self._docker = aiodocker.Docker(url=url, timeout=_CALL_TIMEOUT)
         self._info: EngineInfo | None = None
         self._health_tasks: set[asyncio.Future[None]] = set()
+        # Containers whose "die" event was seen: their log follower needs no inspect to know they stopped,
+        # an inspect that would wait for the engine to finish the exit (tens of ms on the path to STOPPED).
+        self._died: dict[str, None] = {}
         self._podman_turns = asyncio.Lock()
 
     # -- plumbing ------------------------------------------------------------------------------------------
@@ -317,6 +320,9 @@ class DockerBackend:
                 break
             # Docker ends a follow when the container stops, at times before it stored the last fragment:
             # one more read (from the last message seen) gets it. A dropped stream of a live one follows again.
+            if container_id in self._died:
+                follow = False
+                continue
             try:
                 follow = (await self.inspect(container_id)).status in ("running", "paused", "restarting")
             except ContainerNotFound:
@@ -372,6 +378,9 @@ class DockerBackend:
         labels = {k: v for k, v in attributes.items() if k.startswith("dev.dockyard.")}
         exit_code = None
         if action == "die":
+            self._died[container_id] = None
+            if len(self._died) > _REPLAY_MEMORY:
+                del self._died[next(iter(self._died))]
             # Docker says exitCode; Podman's compat stream says containerExitCode.
             code = attributes.get("exitCode", attributes.get("containerExitCode"))
             exit_code = int(code) if code not in (None, "") else None

@@ -8,6 +8,7 @@ Routing, in order:
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
@@ -30,6 +31,10 @@ log = logging.getLogger("dockyard.server")
 
 Hook = Callable[[], Awaitable[None] | None]
 
+# Start-up work that imports or configures much (the engine connection, the metadata endpoint) waits this long,
+# so it does not hold the interpreter while the first calls arrive; whoever needs it sooner starts it on demand.
+BACKGROUND_DELAY_S = 0.5
+
 
 @dataclass
 class _JsonMount:
@@ -48,6 +53,7 @@ class App:
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
         self._reset: list[Hook] = []
+        self._background: list[Hook] = []
         self.health_checks: dict[str, Callable[[], dict[str, Any]]] = {}
         # ``/_dockyard/<name>/...`` introspection endpoints contributed by services (e.g. ``tasks``).
         self.internal_routes: dict[str, Handler] = {}
@@ -73,6 +79,10 @@ class App:
 
     def on_startup(self, hook: Hook) -> None:
         self._startup.append(hook)
+
+    def after_startup(self, hook: Hook) -> None:
+        """Runs ``hook`` in the background ``BACKGROUND_DELAY_S`` after start-up; its failure is only logged."""
+        self._background.append(hook)
 
     def on_shutdown(self, hook: Hook) -> None:
         self._shutdown.append(hook)
@@ -173,6 +183,8 @@ class App:
                     log.exception("start-up failed")
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
+                timer = asyncio.get_running_loop().call_later(BACKGROUND_DELAY_S, self._start_background)
+                self._shutdown.insert(0, timer.cancel)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 for hook in reversed(self._shutdown):
@@ -182,6 +194,16 @@ class App:
                         log.exception("shutdown hook failed")
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    def _start_background(self) -> None:
+        for hook in self._background:
+            task = asyncio.ensure_future(_run(hook))
+            task.add_done_callback(_log_failure)
+
+
+def _log_failure(task: asyncio.Future[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background start-up work failed", exc_info=task.exception())
 
 
 async def _run(hook: Hook) -> None:

@@ -192,8 +192,8 @@ def install(app: App) -> Tmds:
     h.task_listeners.append(tmds.task_changed)
     h.cleanups.append(tmds.cleanup)
     app.internal_routes["tmds"] = tmds.forwarded
-    # In the background: configuring the address must not delay the first API call.
-    app.on_startup(lambda: asyncio.ensure_future(tmds.listener.start()) and None)
+    # In the background: configuring the address (ip, iptables) must not delay the first API calls.
+    app.after_startup(tmds.listener.start)
     app.on_shutdown(tmds.listener.close)
     app.on_reset(tmds.reset)
     app.health_checks["tmds"] = tmds.listener.health
