@@ -44,17 +44,43 @@ def variants(valid: Any) -> list[Any]:
     return out
 
 
+# Moved by tasks that earlier, valid RunTask variants launched, as they progress: not the request's doing.
+_LIVE_COUNTERS = ("runningTasksCount", "pendingTasksCount")
+
+
 def snapshot(endpoint: str) -> list[Any]:
-    """What a bad request must not change: clusters, task definitions, tags, account settings."""
+    """What a bad request must not change: clusters, task definitions, tasks, tags, account settings."""
     calls = [
         ("ListClusters", {}),
-        ("DescribeClusters", {"clusters": ["conf", "new", "default"], "include": ["TAGS", "SETTINGS"]}),
         ("ListTaskDefinitions", {"status": "ACTIVE"}),
         ("ListTaskDefinitions", {"status": "INACTIVE"}),
         ("ListTaskDefinitions", {"status": "DELETE_IN_PROGRESS"}),
         ("ListAccountSettings", {}),
     ]
-    return [post(endpoint, op, json.dumps(body).encode())[1] for op, body in calls]
+    clusters = post(
+        endpoint,
+        "DescribeClusters",
+        json.dumps({"clusters": ["conf", "new", "default"], "include": ["TAGS", "SETTINGS"]}).encode(),
+    )[1]
+    for cluster in clusters.get("clusters", []):
+        for counter in _LIVE_COUNTERS:
+            cluster.pop(counter, None)
+    return [clusters, task_arns(endpoint), *(post(endpoint, op, json.dumps(body).encode())[1] for op, body in calls)]
+
+
+def task_arns(endpoint: str) -> list[str]:
+    """Every task of every cluster the world has, whatever its status (a task moves from RUNNING to STOPPED)."""
+    arns: list[str] = []
+    for cluster in ("conf", "default", "new"):
+        for status in ("RUNNING", "STOPPED"):
+            body: dict[str, Any] = {"cluster": cluster, "desiredStatus": status}
+            while True:
+                _, page = post(endpoint, "ListTasks", json.dumps(body).encode())
+                arns += page.get("taskArns", [])
+                if not page.get("nextToken"):
+                    break
+                body["nextToken"] = page["nextToken"]
+    return sorted(arns)
 
 
 BASES = {op: params for op, params in CALLS.items()} | {op: params for op, params, _ in ERRORS if op in ERROR_ONLY}
