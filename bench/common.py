@@ -82,7 +82,9 @@ def client(endpoint: str, service: str = "ecs") -> Any:
         region_name="us-east-1",
         aws_access_key_id="test",
         aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 1}, max_pool_connections=64),
+        # total_max_attempts: in legacy mode "max_attempts" counts retries, and a retry sleeps (that is not the
+        # server's start-up time).
+        config=Config(retries={"total_max_attempts": 1}, max_pool_connections=64),
     )
 
 
