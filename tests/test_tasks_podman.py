@@ -172,6 +172,16 @@ def test_concurrent_exits_are_all_seen(ecs):
     assert all(t["stopCode"] == "EssentialContainerExited" for t in done)
 
 
+def test_a_container_killed_with_podman_kill_stops_its_task(ecs):
+    register(ecs, "victim", container("app", "sh", "-c", "while true; do sleep 0.2; done", memory=16))
+    task = run(ecs, "victim")
+    [running] = wait(ecs, task["taskArn"], "RUNNING")
+    subprocess.run(["podman", "kill", running["containers"][0]["runtimeId"]], check=True, capture_output=True)
+    [done] = wait(ecs, task["taskArn"])
+    assert done["stopCode"] == "EssentialContainerExited"
+    assert done["containers"][0]["exitCode"] == 137
+
+
 def _get(url: str) -> str | None:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
