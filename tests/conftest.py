@@ -99,19 +99,33 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 ClientFactory = Callable[..., Any]
 
 
+def client_for(
+    endpoint: str,
+    service: str,
+    region: str = "us-east-1",
+    key: str = "test",
+    secret: str = "test",
+    token: str | None = None,
+    **config: Any,
+) -> Any:
+    """A boto3 client for a dockyard at ``endpoint``; one attempt, so a failure is seen, not retried away."""
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        aws_session_token=token,
+        config=Config(retries={"total_max_attempts": 1}, **config),
+    )
+
+
 @pytest.fixture(scope="session")
 def aws(server: Server) -> ClientFactory:
     """``aws("ecs", region="eu-west-1", account="111111111111")``: a boto3 client for the live server."""
 
     def make(service: str, region: str = "us-east-1", account: str | None = None) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=server.endpoint,
-            region_name=region,
-            aws_access_key_id=account or "test",
-            aws_secret_access_key="test",
-            config=Config(retries={"max_attempts": 1}),
-        )
+        return client_for(server.endpoint, service, region=region, key=account or "test")
 
     return make
 

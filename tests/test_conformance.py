@@ -13,13 +13,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 import botocore.session
 import pytest
 from botocore import xform_name
-from botocore.config import Config
 from botocore.exceptions import ClientError
-from conftest import ROOT
+from conftest import ROOT, client_for
 from images import BUSYBOX
 
 ACCOUNT = "000000000000"
@@ -343,14 +341,7 @@ def test_errors_match_error_shapes(world, operation, params, code):
 
 def _unvalidated(client: Any) -> Any:
     """A client that sends what it is given, to reach the server's own validation."""
-    return boto3.client(
-        "ecs",
-        endpoint_url=client.meta.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(parameter_validation=False, retries={"max_attempts": 1}),
-    )
+    return client_for(client.meta.endpoint_url, "ecs", parameter_validation=False)
 
 
 def test_every_implemented_operation_has_a_conformance_call():

@@ -9,6 +9,7 @@ import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from conftest import client_for
 from registry_client import DOCKER_V2, OCI_INDEX, OCI_MANIFEST, RegistryClient, digest, image_manifest, password_for
 
 from tests.conftest import start_server, stop_server
@@ -298,15 +299,7 @@ def test_token_selects_account_and_region(clean, server, aws):
 def test_auth_off_allows_anonymous_use(tmp_path):
     srv = start_server(tmp_path / "anon", env={"DOCKYARD_REGISTRY_AUTH": "off"})
     try:
-        import boto3
-
-        ecr = boto3.client(
-            "ecr",
-            endpoint_url=srv.endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        ecr = client_for(srv.endpoint, "ecr")
         ecr.create_repository(repositoryName="anon")
         reg = RegistryClient(srv.port)
         assert reg.request("GET", "/v2/").status == 200

@@ -6,10 +6,9 @@ import json
 import time
 import urllib.request
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
+from conftest import client_for
 
 ACCOUNT_A = "111111111111"
 ACCOUNT_B = "222222222222"
@@ -96,28 +95,14 @@ def test_iam_and_sts_assumed_role_identity(clean, aws, server):
     sts = aws("sts", account=ACCOUNT_A)
     assert sts.get_caller_identity()["Account"] == ACCOUNT_A
     creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="s1")["Credentials"]
-    assumed = boto3.client(
-        "sts",
-        endpoint_url=server.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        config=Config(retries={"max_attempts": 1}),
-    )
+    keys = {"key": creds["AccessKeyId"], "secret": creds["SecretAccessKey"], "token": creds["SessionToken"]}
+    assumed = client_for(server.endpoint, "sts", **keys)
     identity = assumed.get_caller_identity()
     assert identity["Arn"] == f"arn:aws:sts::{ACCOUNT_A}:assumed-role/task-role/s1"
     assert identity["Account"] == ACCOUNT_A
     # The same keys act in the role's account on the JSON services too (ECS, Logs, ...), as on AWS.
     aws("ecs", account=ACCOUNT_A).create_cluster(clusterName="in-a")
-    ecs = boto3.client(
-        "ecs",
-        endpoint_url=server.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-    )
+    ecs = client_for(server.endpoint, "ecs", **keys)
     assert ecs.list_clusters()["clusterArns"] == [f"arn:aws:ecs:us-east-1:{ACCOUNT_A}:cluster/in-a"]
 
 

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import client_for
 from tasks_support import (
     AWSVPC,
     container,
@@ -417,18 +418,11 @@ def test_fifty_concurrent_tasks_keep_exact_counters(ecs):
 
 
 def test_no_engine_stops_tasks_with_a_clear_reason(tmp_path):
-    import boto3
     from conftest import start_server, stop_server
 
     server = start_server(tmp_path / "noengine", env={"DOCKYARD_ENGINE": "unix:///nonexistent/engine.sock"})
     try:
-        ecs = boto3.client(
-            "ecs",
-            endpoint_url=server.endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        ecs = client_for(server.endpoint, "ecs")
         ecs.create_cluster(clusterName="default")
         register(ecs, "x", container())
         task = run(ecs, "x")

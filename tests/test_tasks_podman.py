@@ -12,9 +12,8 @@ import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from conftest import Server, start_server, stop_server
+from conftest import Server, client_for, start_server, stop_server
 from engines import EngineMissing, podman_url
 from tasks_support import container, describe, register, run, wait_until
 
@@ -38,13 +37,7 @@ def podman_server(tmp_path_factory: pytest.TempPathFactory, images: dict[str, st
 @pytest.fixture
 def ecs(podman_server: Server) -> Any:
     podman_server.reset()
-    client = boto3.client(
-        "ecs",
-        endpoint_url=podman_server.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    client = client_for(podman_server.endpoint, "ecs")
     client.create_cluster(clusterName="default")
     return client
 

@@ -11,12 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from engines import BUSYBOX, engine_cli
 
 from dockyard.runtime.backend import LABEL_INSTANCE, LABEL_OWNER
-from tests.conftest import Server, free_port, start_server, stop_server
+from tests.conftest import Server, client_for, free_port, start_server, stop_server
 from tests.runtime.harness import engine_url
 
 
@@ -74,13 +73,7 @@ def test_no_engine_keeps_the_control_plane_up(tmp_path: Path) -> None:
         report = runtime_health(server)
         assert report["status"] == "unavailable"
         assert "unix:///nonexistent/engine.sock" in report["error"]
-        ecs = boto3.client(
-            "ecs",
-            endpoint_url=server.endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        ecs = client_for(server.endpoint, "ecs")
         assert ecs.list_clusters()["clusterArns"] == []
     finally:
         stop_server(server)
