@@ -234,7 +234,12 @@ class DockerBackend:
 
     async def _schedule_health(self, container_id: str) -> None:
         """Podman runs healthchecks from systemd timers; without systemd nothing runs them, so dockyard does."""
-        config = (await self._call("GET", f"containers/{container_id}/json")).get("Config") or {}
+        try:
+            config = (await self._call("GET", f"containers/{container_id}/json")).get("Config") or {}
+        except aiodocker.DockerError:
+            # Podman 4.3 fails an inspect racing the exit of a container that just ran ("read /proc/<pid>/cgroup:
+            # no such process"): a container that has already exited has no healthcheck to drive.
+            return
         check = config.get("Healthcheck") or {}
         if not check.get("Test") or check["Test"][:1] == ["NONE"]:
             return
