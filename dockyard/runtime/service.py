@@ -104,11 +104,6 @@ class Runtime:
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Starts connecting without waiting: the control plane answers while the engine is still being found."""
-        self._connecting = asyncio.ensure_future(self._connect())
-        self._connecting.add_done_callback(lambda task: task.cancelled() or task.exception())
-
     async def _connect(self) -> Backend:
         # aiodocker and aiohttp take ~0.1 s to import: off the event loop, so start-up does not wait for them.
         engine = await asyncio.to_thread(importlib.import_module, "dockyard.runtime.engine")
