@@ -8,14 +8,13 @@ Podman's (listed by ``podman ps``, not by Docker), and gone once the task stoppe
 from __future__ import annotations
 
 import subprocess
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from conftest import Server, client_for, start_server, stop_server
 from engines import EngineMissing, podman_url
-from tasks_support import container, describe, register, run, wait_until
+from tasks_support import container, describe, http_get, register, run, wait_until
 
 # No initProcessEnabled here: Podman's init (catatonit) is a package of its own, not installed with podman.
 GRACEFUL = "trap 'echo got SIGTERM; exit 7' TERM; while true; do sleep 0.2; done"
@@ -130,7 +129,7 @@ def test_bridge_dynamic_host_port_answers_http(ecs):
     [binding] = running["containers"][0]["networkBindings"]
     assert (binding["containerPort"], binding["protocol"]) == (8080, "tcp")
     assert binding["hostPort"] not in (0, 8080)  # dynamic: the engine chose it
-    body = wait_until(lambda: _get(f"http://127.0.0.1:{binding['hostPort']}/"), timeout_s=30)
+    body = wait_until(lambda: http_get(f"http://127.0.0.1:{binding['hostPort']}/"), timeout_s=30)
     assert body == "hello from podman\n"
     ecs.stop_task(task=task["taskArn"])
     wait(ecs, task["taskArn"])
@@ -173,11 +172,3 @@ def test_a_container_killed_with_podman_kill_stops_its_task(ecs):
     [done] = wait(ecs, task["taskArn"])
     assert done["stopCode"] == "EssentialContainerExited"
     assert done["containers"][0]["exitCode"] == 137
-
-
-def _get(url: str) -> str | None:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.read().decode()
-    except OSError:
-        return None

@@ -416,35 +416,28 @@ class DockerBackend:
         if subnet:
             pool = {"Subnet": subnet, **({"Gateway": gateway} if gateway else {})}
             body["IPAM"] = {"Driver": "default", "Config": [pool]}
-        try:
-            created = await self._call("POST", "networks/create", body=body)
-        except aiodocker.DockerError as exc:
-            raise ContainerError(exc.message) from exc
-        return created["Id"]
+        return (await self._object_call("POST", "networks/create", body=body))["Id"]
 
     async def remove_network(self, name: str) -> None:
-        try:
-            await self._call("DELETE", f"networks/{name}")
-        except aiodocker.DockerError as exc:
-            if exc.status != 404:
-                raise ContainerError(exc.message) from exc
+        await self._object_call("DELETE", f"networks/{name}", missing_ok=True)
 
     async def create_volume(
         self, name: str, labels: dict[str, str], driver: str | None = None, options: dict[str, str] | None = None
     ) -> str:
         body = {"Name": name, "Driver": driver or "local", "DriverOpts": options or {}, "Labels": labels}
-        try:
-            created = await self._call("POST", "volumes/create", body=body)
-        except aiodocker.DockerError as exc:
-            raise ContainerError(exc.message) from exc
-        return created["Name"]
+        return (await self._object_call("POST", "volumes/create", body=body))["Name"]
 
     async def remove_volume(self, name: str) -> None:
+        await self._object_call("DELETE", f"volumes/{name}", params={"force": "true"}, missing_ok=True)
+
+    async def _object_call(self, method: str, path: str, missing_ok: bool = False, **kwargs: Any) -> Any:
+        """A network or volume call; the engine's refusal is a ContainerError, a missing object fine if allowed."""
         try:
-            await self._call("DELETE", f"volumes/{name}", params={"force": "true"})
+            return await self._call(method, path, **kwargs)
         except aiodocker.DockerError as exc:
-            if exc.status != 404:
-                raise ContainerError(exc.message) from exc
+            if missing_ok and exc.status == 404:
+                return None
+            raise ContainerError(exc.message) from exc
 
     async def remove_labelled(self, labels: dict[str, str]) -> int:
         filters = json.dumps({"label": [f"{k}={v}" for k, v in labels.items()]})
