@@ -69,10 +69,18 @@ def inspect(container_id: str) -> dict[str, Any]:
     return json.loads(docker("inspect", container_id))[0]
 
 
-def engine_objects(task_arn: str) -> str:
-    """Containers and volumes on the engine that belong to the task (empty once it is cleaned up)."""
+def engine_objects(task_arn: str, running: bool = False) -> str:
+    """Containers (only running ones with ``running``) and volumes on the engine that belong to the task."""
     label = f"label=dev.dockyard.task={task_arn}"
+    if running:
+        return docker("ps", "-q", "--filter", label)
     return docker("ps", "-aq", "--filter", label) + docker("volume", "ls", "-q", "--filter", label)
+
+
+def assert_cleaned_up(*task_arns: str) -> None:
+    """Call at STOPPED: nothing of the tasks runs any more, and their containers and volumes go soon after."""
+    assert [engine_objects(arn, running=True) for arn in task_arns] == [""] * len(task_arns)
+    wait_until(lambda: all(engine_objects(arn) == "" for arn in task_arns), timeout_s=30)
 
 
 def http_get(url: str) -> str | None:

@@ -15,10 +15,10 @@ import pytest
 from conftest import client_for
 from tasks_support import (
     AWSVPC,
+    assert_cleaned_up,
     container,
     describe,
     docker,
-    engine_objects,
     http_get,
     inspect,
     logs,
@@ -59,7 +59,7 @@ def test_echo_runs_to_stopped_with_output_and_timestamps(ecs, server):
     assert sorted(logs(server, task["taskArn"])) == ["hi", "oops"]
     streams = server.get(f"/_dockyard/tasks/{done['taskArn'].rsplit('/', 1)[1]}/logs")["containers"][0]["lines"]
     assert {line["message"]: line["stream"] for line in streams} == {"hi": "stdout", "oops": "stderr"}
-    assert engine_objects(task["taskArn"]) == ""  # containers removed at stop
+    assert_cleaned_up(task["taskArn"])  # containers removed at stop
 
 
 def test_non_essential_exit_only_updates_that_container(ecs):
@@ -178,7 +178,7 @@ def test_depends_on_success_with_a_task_volume(ecs, server):
     assert logs(server, task["taskArn"]) == ["ready"]
     assert {c["name"]: c["exitCode"] for c in done["containers"]} == {"init": 0, "app": 0}
     assert done["stopCode"] == "EssentialContainerExited"
-    assert engine_objects(task["taskArn"]) == ""  # the task-scoped volume went with the task
+    assert_cleaned_up(task["taskArn"])  # the task-scoped volume went with the task
 
 
 def test_depends_on_success_fails_when_the_dependency_fails(ecs):
@@ -264,7 +264,7 @@ def test_dependency_start_timeout(ecs):
         done["stoppedReason"] == "dependency graph: container ordering dependency [db] for target [app] has timed out."
     )
     assert {c["name"]: c["lastStatus"] for c in done["containers"]} == {"db": "STOPPED", "app": "STOPPED"}
-    assert engine_objects(task["taskArn"]) == ""
+    assert_cleaned_up(task["taskArn"])
 
 
 def test_out_of_memory_is_exit_137_with_reason(ecs):
@@ -345,7 +345,7 @@ def test_awsvpc_containers_share_localhost(ecs, server):
     assert done["connectivity"] == "CONNECTED" and "connectivityAt" in done
     assert done["attachments"][0]["status"] == "DELETED"
     assert all(c["networkBindings"] == [] for c in done["containers"])
-    assert engine_objects(task["taskArn"]) == ""  # the pause container too
+    assert_cleaned_up(task["taskArn"])  # the pause container too
     # The sandbox ran dockyard's own generated pause image, which needs no base image on the machine.
     inspect = subprocess.run(["docker", "image", "inspect", pause_reference()], capture_output=True, text=True)
     assert inspect.returncode == 0 and '"/pause"' in inspect.stdout
@@ -377,7 +377,7 @@ def test_start_failure(ecs):
     [done] = wait(ecs, task["taskArn"])
     assert done["stopCode"] == "TaskFailedToStart"
     assert done["stoppedReason"].startswith("CannotStartContainerError: ")
-    assert engine_objects(task["taskArn"]) == ""
+    assert_cleaned_up(task["taskArn"])
 
 
 def test_stop_task_during_launch_wins(ecs):
@@ -398,7 +398,7 @@ def test_stop_task_during_launch_wins(ecs):
     assert [t["stopCode"] for t in done] == ["UserInitiated", "UserInitiated"]
     assert done[0]["stoppedReason"] == "changed my mind"
     assert all("startedAt" not in t for t in done)
-    assert engine_objects(waiting["taskArn"]) + engine_objects(immediate["taskArn"]) == ""
+    assert_cleaned_up(waiting["taskArn"], immediate["taskArn"])
 
 
 def test_fifty_concurrent_tasks_keep_exact_counters(ecs):

@@ -47,12 +47,15 @@ def wait(ecs: Any, arns: list[str] | str, status: str = "STOPPED") -> list[dict[
     return ecs.describe_tasks(tasks=arns)["tasks"]
 
 
-def podman_containers(task_arn: str) -> list[str]:
-    """Podman's containers of the task; Docker's own engine must have none of them."""
+def podman_containers(task_arn: str, running: bool = False) -> list[str]:
+    """Podman's containers of the task (only running ones with ``running``); Docker must have none of them."""
     label = f"label=dev.dockyard.task={task_arn}"
     found = [
         subprocess.run(
-            [*cli, "ps", "-aq", "--filter", label], check=True, capture_output=True, text=True
+            [*cli, "ps", *([] if running else ["-a"]), "-q", "--filter", label],
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.split()
         for cli in (["podman"], ["docker"])
     ]
@@ -90,7 +93,8 @@ def test_exit_codes_and_output(ecs, podman_server):
         assert (c["lastStatus"], c["exitCode"]) == ("STOPPED", code)
         assert len(c["runtimeId"]) == 64
         assert task["createdAt"] <= task["startedAt"] <= task["stoppedAt"]
-        assert podman_containers(arn) == []  # removed at stop
+        assert podman_containers(arn, running=True) == []  # nothing runs at STOPPED; removal follows
+        wait_until(lambda arn=arn: podman_containers(arn) == [], timeout_s=30)
     lines = output(podman_server, ok["taskArn"])["app"]
     assert sorted((line["stream"], line["message"]) for line in lines) == [("stderr", "oops"), ("stdout", "hi")]
     assert [line["message"] for line in output(podman_server, bad["taskArn"])["app"]] == ["failing"]
@@ -107,7 +111,8 @@ def test_stop_task_with_a_reason(ecs, podman_server):
     [done] = wait(ecs, task["taskArn"])
     assert (done["stopCode"], done["stoppedReason"]) == ("UserInitiated", "deploying v2")
     assert done["containers"][0]["exitCode"] == 7  # its SIGTERM handler ran: a graceful stop, not a SIGKILL
-    assert podman_containers(task["taskArn"]) == []
+    assert podman_containers(task["taskArn"], running=True) == []
+    wait_until(lambda: podman_containers(task["taskArn"]) == [], timeout_s=30)
     assert [line["message"] for line in output(podman_server, task["taskArn"])["app"]] == ["got SIGTERM"]
 
 

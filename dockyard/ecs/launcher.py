@@ -58,6 +58,7 @@ class Launcher:
         self.by_container: dict[str, tuple[TaskRun, Container]] = {}
         self._watcher: asyncio.Task[None] | None = None
         self._background: set[asyncio.Future[Any]] = set()
+        self._lookups: dict[str, asyncio.Future[ImageInfo | None]] = {}
 
     def launch(self, task: Task) -> None:
         task.listeners = self.hooks.task_listeners
@@ -76,6 +77,16 @@ class Launcher:
         future = asyncio.ensure_future(coroutine)
         self._background.add(future)
         future.add_done_callback(self._background.discard)
+        return future
+
+    def image_lookup(self, backend: Backend, reference: str) -> asyncio.Future[ImageInfo | None]:
+        """One engine lookup for all the tasks asking about the same image at once (a batch of 100 asks 100
+        times within moments): a caller joins the lookup in flight, so no answer predates its question by more
+        than one lookup."""
+        future = self._lookups.get(reference)
+        if future is None:
+            future = self._lookups[reference] = asyncio.ensure_future(backend.image(reference))
+            future.add_done_callback(lambda _: self._lookups.pop(reference, None))
         return future
 
     async def backend(self) -> Backend:
@@ -119,6 +130,7 @@ class TaskRun:
         self.exited: set[str] = set()
         self.oom_killed: set[str] = set()
         self.volume_names: list[str] = []
+        self.pulled: dict[str, ImageInfo] = {}  # image as written -> what its pull found
         self.stop_requested = asyncio.Event()
         self.progress = asyncio.Condition()
         self.log_streams: list[asyncio.Future[None]] = []
@@ -254,6 +266,7 @@ class TaskRun:
                     container.reason = reason
             self.fail(reason)
         self.task.times["pullStoppedAt"] = time.time()
+        self.pulled[image] = info
         return info
 
     async def pull_all(self, backend: Backend, targets: dict[str, PullTarget | None]) -> None:
@@ -280,12 +293,16 @@ class TaskRun:
             self.fail(f"CannotCreateContainerError: {exc}", container=container)
         self.ids[container.name] = container.runtime_id = container_id
         self.launcher.by_container[container_id] = (self, container)
-        self.launcher.spawn(self.digest(backend, container, spec.image))
+        pulled = self.pulled.get(image)
+        if pulled is not None and pulled.digest:
+            container.image_digest = pulled.digest
+        else:
+            self.launcher.spawn(self.digest(backend, container, spec.image))
 
     async def digest(self, backend: Backend, container: Container, reference: str) -> None:
-        """imageDigest, looked up beside the launch rather than in its way."""
+        """imageDigest of a local image, looked up beside the launch rather than in its way."""
         try:
-            info = await backend.image(reference)
+            info = await asyncio.shield(self.launcher.image_lookup(backend, reference))
         except Exception:
             return
         if info is not None and info.digest:
@@ -420,7 +437,7 @@ class TaskRun:
     # -- the end -------------------------------------------------------------------------------------------
 
     async def teardown(self) -> None:
-        """Stops what runs (reverse dependency order), removes what the task made, then STOPPED, always."""
+        """Stops what runs (reverse dependency order), then STOPPED, always; then removes what the task made."""
         task = self.task
         if self.backend is not None:
             try:
@@ -436,6 +453,10 @@ class TaskRun:
                 except Exception:
                     log.exception("cleanup of %s failed", task.arn)
         await self.finish()
+        if self.backend is not None:
+            # The exited containers go after STOPPED, off the task's path (AWS keeps them for hours); a forced
+            # removal also ends whatever a failed stop left running. Reset and shutdown remove what is left.
+            self.launcher.spawn(self.remove(self.backend))
 
     async def shut_down(self, backend: Backend) -> None:
         task = self.task
@@ -448,15 +469,20 @@ class TaskRun:
         if task.network_mode == "awsvpc":
             task.last_status = "DEPROVISIONING"
             task.changed()
-        await self.remove(backend)
+            if "~pause" in self.ids:  # the task's network goes before STOPPED, as an ENI does
+                await backend.kill(self.ids["~pause"])
 
     async def remove(self, backend: Backend) -> None:
-        """Removes the task's containers (the pause container last) and task-scoped volumes."""
-        pause = self.ids.get("~pause")
-        await asyncio.gather(*(backend.remove(i) for name, i in self.ids.items() if name != "~pause"))
-        if pause is not None:
-            await backend.remove(pause)
-        await asyncio.gather(*(backend.remove_volume(name) for name in self.volume_names))
+        """Removes the task's containers (the pause container last: the others joined its namespace) and
+        task-scoped volumes."""
+        try:
+            pause = self.ids.get("~pause")
+            await asyncio.gather(*(backend.remove(i) for name, i in self.ids.items() if name != "~pause"))
+            if pause is not None:
+                await backend.remove(pause)
+            await asyncio.gather(*(backend.remove_volume(name) for name in self.volume_names))
+        except Exception:  # the engine went away: a reset, shutdown or restart removes what is left
+            log.exception("removing the containers of %s failed", self.task.arn)
 
     async def finish(self) -> None:
         task = self.task
@@ -491,7 +517,7 @@ class TaskRun:
     async def follow(self, backend: Backend, container: Container, container_id: str) -> None:
         sink = self.sink(container)
         try:
-            async for line in backend.logs(container_id):
+            async for line in backend.logs(container_id, tty=bool(container.definition.get("pseudoTerminal"))):
                 self.last_log_at = time.monotonic()
                 container.logs.append(line)
                 if sink is not None:

@@ -200,9 +200,10 @@ class Backend(Protocol):
 
     async def remove(self, container_id: str) -> None: ...
 
-    def logs(self, container_id: str) -> AsyncIterator[LogLine]:
+    def logs(self, container_id: str, tty: bool = False) -> AsyncIterator[LogLine]:
         """Follows the container's output from its start, line by line, until it exits (call it after start();
-        a line arrives as soon as the engine has it, a final unterminated line at exit)."""
+        a line arrives as soon as the engine has it, a final unterminated line at exit). ``tty``: the container
+        was created with a TTY (its output is one raw stream); the caller knows, which saves an inspect."""
         ...
 
     def events(self) -> AsyncIterator[ContainerEvent]:

@@ -302,9 +302,7 @@ class DockerBackend:
             if exc.status not in (404, 409):  # gone / removal already in progress
                 raise _container_error(exc) from exc
 
-    async def logs(self, container_id: str) -> AsyncIterator[LogLine]:
-        data = await self._call("GET", f"containers/{container_id}/json")
-        tty = bool((data.get("Config") or {}).get("Tty"))
+    async def logs(self, container_id: str, tty: bool = False) -> AsyncIterator[LogLine]:
         splitter = LineSplitter()
         cursor = LogCursor()
         follow = True

@@ -62,6 +62,16 @@ def test_logs_stream_while_running(engine: Engine) -> None:
     engine.run(scenario)
 
 
+def test_tty_output_is_one_raw_stream(engine: Engine) -> None:
+    async def scenario(h: Harness) -> None:
+        container_id = await h.run(h.spec("sh", "-c", "echo one; echo two >&2", tty=True))
+        lines = [line async for line in h.backend.logs(container_id, tty=True)]
+        # A TTY merges both streams and ends lines with CRLF; the text keeps neither the CR nor a stream tag.
+        assert [(line.stream, line.text) for line in lines] == [("stdout", "one"), ("stdout", "two")]
+
+    engine.run(scenario)
+
+
 def test_partial_lines_are_joined_and_flushed(engine: Engine) -> None:
     async def scenario(h: Harness) -> None:
         container_id = await h.run(h.spec("sh", "-c", "printf 'a'; sleep 0.3; printf 'b\\nc'; sleep 0.3; printf d"))
