@@ -11,7 +11,6 @@ import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from dockyard.adapters import logs
@@ -157,8 +156,8 @@ class AwsLogsStream:
         _STREAMS.add(self)
         _ensure_ticker()
 
-    def feed(self, timestamp: datetime, text: str) -> None:
-        ms = int(timestamp.timestamp() * 1000)
+    def feed(self, nanos: int, text: str) -> None:
+        ms = nanos // 1_000_000
         if self.target.multiline is None:
             self._add(ms, text)
             return
@@ -246,7 +245,7 @@ class _Sink:
 
     def write(self, line: LogLine) -> None:
         if not self.stream.closed:
-            self.stream.feed(line.timestamp, line.text)
+            self.stream.feed(line.nanos, line.text)
 
     async def close(self) -> None:
         self.stream.close()

@@ -32,7 +32,7 @@ def handler(store: Store) -> Handler:
                 "runtimeId": c.runtime_id,
                 "dropped": c.logs.dropped,
                 "lines": [
-                    {"timestamp": line.timestamp.timestamp(), "stream": line.stream, "message": line.text}
+                    {"timestamp": line.nanos / 1e9, "stream": line.stream, "message": line.text}
                     for line in list(c.logs.lines)
                 ],
             }

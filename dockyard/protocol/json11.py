@@ -252,8 +252,8 @@ class ResponseSerializer:
         if kind == "structure":
             return self._structure(shape, self._expect(value, dict, path), path)
         if kind == "list":
-            member = self.spec.shape(shape["member"]["shape"])
-            return [self._value(member, v, f"{path}[]") for v in self._expect(value, list | tuple, path)]
+            member, item_path = self.spec.shape(shape["member"]["shape"]), f"{path}[]"
+            return [self._value(member, v, item_path) for v in self._expect(value, list | tuple, path)]
         if kind == "map":
             val_shape = self.spec.shape(shape["value"]["shape"])
             return {k: self._value(val_shape, v, f"{path}.{k}") for k, v in self._expect(value, dict, path).items()}
@@ -287,7 +287,14 @@ class ResponseSerializer:
                 if self.strict:
                     raise ShapeError(f"{path}.{name} is not a member of {shape.get('_name', path)}")
                 continue
-            out[name] = self._value(self.spec.shape(ref["shape"]), raw, f"{path}.{name}")
+            member = self.spec.shapes[ref["shape"]]
+            kind = member["type"]
+            # Strings and integers that already are what the wire carries (most members of big pages, like
+            # 10,000 log events) skip the general path and its per-member path string.
+            if (kind == "string" and type(raw) is str) or (kind in _INT_TYPES and type(raw) is int):
+                out[name] = raw
+            else:
+                out[name] = self._value(member, raw, f"{path}.{name}")
         return out
 
     def _expect(self, value: Any, kind: Any, path: str) -> Any:
