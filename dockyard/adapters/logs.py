@@ -12,7 +12,21 @@ from dockyard.adapters.bridge import MotoService
 from dockyard.protocol.errors import AwsError
 from dockyard.protocol.provider import RequestContext
 
-SERVICE = MotoService("logs", "logs")
+
+def _untracked_events() -> None:
+    """moto keeps every model object it makes in a class-level list for its dashboard (which dockyard does not
+    serve) until a moto-api reset: for log events that is memory growing with every line logged, across
+    dockyard's resets, plus a list append per event. Log events are made untracked."""
+    from moto.logs.models import LogEvent
+
+    LogEvent.__new__ = _untracked_new  # type: ignore[method-assign,assignment]
+
+
+def _untracked_new(cls: type, *args: Any, **kwargs: Any) -> Any:
+    return object.__new__(cls)
+
+
+SERVICE = MotoService("logs", "logs", fix=_untracked_events)
 
 
 class GroupMissing(Exception):
