@@ -19,6 +19,7 @@ import os
 import re
 import struct
 import time
+from collections import deque
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -67,8 +68,31 @@ class DockerBackend:
         # an inspect that would wait for the engine to finish the exit (tens of ms on the path to STOPPED).
         self._died: dict[str, None] = {}
         self._podman_turns = asyncio.Lock()
+        self._http10: aiohttp.ClientSession | None = None
 
     # -- plumbing ------------------------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _raw_stream(self, path: str, params: dict[str, str]) -> AsyncIterator[aiohttp.ClientResponse]:
+        """A long GET over HTTP/1.0, so that the engine sends the body as it comes instead of one HTTP chunk per
+        log message (which costs two parser callbacks per line at 100,000s of lines a second)."""
+        await self._docker._check_version()
+        if self._http10 is None:  # aiodocker's connection pool (socket or TLS), another protocol version
+            connector = self._docker.session.connector
+            self._http10 = aiohttp.ClientSession(
+                connector=connector, connector_owner=False, version=aiohttp.HttpVersion10
+            )
+        try:
+            response = await self._http10.get(self._docker._canonicalize_url(path), params=params, timeout=_STREAM)
+        except aiohttp.ClientConnectionError as exc:
+            raise EngineUnavailable(f"Cannot connect to the engine: {exc}") from exc
+        async with response:
+            if response.status >= 400:
+                text = await response.text()
+                with contextlib.suppress(ValueError):
+                    text = json.loads(text).get("message", text)
+                raise aiodocker.DockerError(response.status, text)
+            yield response
 
     async def _call(
         self,
@@ -90,6 +114,8 @@ class DockerBackend:
     async def close(self) -> None:
         for task in self._health_tasks:
             task.cancel()
+        if self._http10 is not None:
+            await self._http10.close()
         await self._docker.close()
 
     # -- engine --------------------------------------------------------------------------------------------
@@ -304,23 +330,20 @@ class DockerBackend:
                 raise _container_error(exc) from exc
 
     async def logs(self, container_id: str, tty: bool = False) -> AsyncIterator[LogLine]:
-        splitter = LineSplitter()
-        cursor = LogCursor()
+        reader = LogReader()
+        read = reader.raw if tty else reader.frames
         follow = True
         while True:
             params = {"stdout": "1", "stderr": "1", "timestamps": "1", "follow": "1" if follow else "0"}
-            params["since"] = cursor.since()
-            async with self._docker._query(f"containers/{container_id}/logs", params=params, timeout=_STREAM) as resp:
-                if tty:  # a TTY has one raw stream (stdout), cut anywhere: no replay, one pass
-                    async for chunk in resp.content.iter_any():
-                        for line in splitter.chunk(chunk):
-                            yield line
-                    break
-                async for frames in _frames(resp.content):
-                    for stream, frame in frames:
-                        if cursor.new(frame):
-                            for line in splitter.frame(stream, frame):
-                                yield line
+            params["since"] = reader.since()
+            async with self._raw_stream(f"containers/{container_id}/logs", params) as resp:
+                while chunk := await resp.content.readany():
+                    for line in read(chunk):
+                        yield line
+            if tty:  # a TTY's one raw stream (stdout) cannot be re-read exactly: one pass
+                break
+            for line in reader.stream_ended():
+                yield line
             if not follow:
                 break
             # Docker ends a follow when the container stops, at times before it stored the last fragment:
@@ -332,7 +355,7 @@ class DockerBackend:
                 follow = (await self.inspect(container_id)).status in ("running", "paused", "restarting")
             except ContainerNotFound:
                 break
-        for line in splitter.flush():
+        for line in reader.flush():
             yield line
 
     async def events(self) -> AsyncIterator[ContainerEvent]:
@@ -616,10 +639,8 @@ def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(f"{whole}.{micros}{'+00:00' if zone == 'Z' else zone}")
 
 
-@functools.lru_cache(maxsize=256)
 def _stamp(value: bytes) -> int | None:
-    """A log message's timestamp in nanoseconds since the epoch, exactly (ordering messages needs every digit).
-    Cached: the cursor and the splitter both ask about every message, at 100,000s a second."""
+    """A log message's timestamp in nanoseconds since the epoch, exactly (ordering messages needs every digit)."""
     if len(value) > 20 and value[19] == 0x2E and value[-1] == 0x5A and value[20:-1].isdigit():  # ...SS.fffZ
         return _whole_second(value[:19]) * _NS + int(value[20:29].ljust(9, b"0"))
     match = _RFC3339.match(value.decode("ascii", "replace"))
@@ -665,105 +686,122 @@ def _container_error(exc: aiodocker.DockerError) -> ContainerError:
 # -- log streams ---------------------------------------------------------------------------------------------
 
 
-async def _frames(content: aiohttp.StreamReader) -> AsyncIterator[list[tuple[str, bytes]]]:
-    """Demultiplexes the Engine API's stdout/stderr stream: 8-byte header (stream, 0, 0, 0, big-endian size).
-
-    Yields the frames each read completed: one await per chunk the engine sent, not two per log message."""
-    buffer = bytearray()
-    while chunk := await content.readany():
-        buffer += chunk
-        frames, offset, end = [], 0, len(buffer)
-        while end - offset >= 8:
-            kind, size = _HEADER.unpack_from(buffer, offset)
-            if offset + 8 + size > end:
-                break
-            frames.append(("stderr" if kind == 2 else "stdout", bytes(buffer[offset + 8 : offset + 8 + size])))
-            offset += 8 + size
-        del buffer[:offset]
-        if frames:
-            yield frames
-    if len(buffer) > 8:  # the stream ended inside a frame: what came of it
-        yield [("stderr" if buffer[0] == 2 else "stdout", bytes(buffer[8:]))]
-
-
 _HEADER = struct.Struct(">BxxxL")
+_REREAD_NS = _NS  # how far before the newest message a re-read starts
 
 
-class LogCursor:
-    """Where a log stream is: the last message's time (ns) and how many messages carried it, for re-reads."""
+class LogReader:
+    """Lines from one container's timestamped Engine API log stream, across the re-reads of it.
 
-    def __init__(self) -> None:
-        self.last = 0
-        self.count = 0
-        self._skip = 0
-
-    def since(self) -> str:
-        """Starts a new read at the last message's time; its messages already seen will be skipped."""
-        self._skip = self.count
-        return f"{self.last // _NS}.{self.last % _NS:09d}"
-
-    def new(self, frame: bytes) -> bool:
-        when = _stamp(frame[: frame.find(b" ")])
-        if when is None or when > self.last:
-            self.last, self.count, self._skip = (when or self.last), 1, 0
-            return True
-        if when < self.last:
-            return False
-        if self._skip:
-            self._skip -= 1
-            return False
-        self.count += 1
-        return True
-
-
-class LineSplitter:
-    """Turns timestamped log messages into lines; a fragment without a newline waits for the rest of its line.
-
-    With ``timestamps=true`` the engine prefixes every message (a line, or a fragment the log driver cut) with
-    its RFC 3339 time and a space. A line's timestamp is that of its first fragment.
+    Without a TTY the stream is multiplexed: frames of an 8-byte header (stream, 0, 0, 0, big-endian size) and one
+    message, which is its RFC 3339 time, a space, and a line or a fragment the log driver cut (no newline). A TTY's
+    output is one raw stream of such messages, cut anywhere. A line's timestamp is that of its first fragment. A
+    re-read starts at the last message's time (``since``) and skips the messages of that time already seen.
     """
 
     def __init__(self) -> None:
-        self._pending: dict[str, tuple[int, bytearray]] = {}
-        self._raw = bytearray()
+        self._rest = b""  # the start of a frame (or TTY line) whose end is in the next chunk
+        self._pending: dict[str, tuple[int, bytes]] = {}  # a stream's unfinished line: first time, text so far
+        self._recent: deque[int] = deque()  # times of the messages seen lately, in the order they came
+        self._newest = 0  # the newest message's time (ns)
+        self._skip = 0  # how many messages the current read repeats
 
-    def frame(self, stream: str, data: bytes) -> list[LogLine]:
-        """One demultiplexed frame: whole messages, the last one possibly a fragment."""
-        *complete, rest = data.split(b"\n")
-        lines = [line for m in complete if (line := self._message(stream, m, complete=True))]
-        if rest:
-            self._message(stream, rest, complete=False)
+    def since(self) -> str:
+        """The ``since`` of a re-read; the messages it repeats will be skipped.
+
+        The engine stores messages in the order it got them, and their times are not in that order (stdout and
+        stderr are read apart; a cut line's fragments carry its first one's time). A re-read from the newest time
+        could miss a message stored after one that is newer, so it starts ``_REREAD_NS`` earlier. What it returns
+        starts with the messages seen of that time or later, in the same order, then the new ones: that many are
+        skipped."""
+        start = max(0, self._newest - _REREAD_NS)
+        self._skip = sum(1 for when in self._recent if when >= start)
+        return f"{start // _NS}.{start % _NS:09d}"
+
+    def frames(self, chunk: bytes) -> list[LogLine]:
+        """The lines a chunk of the multiplexed stream completed. Inlined: this runs for every line."""
+        data = self._rest + chunk if self._rest else chunk
+        lines: list[LogLine] = []
+        pending = self._pending
+        offset, end = 0, len(data)
+        while end - offset >= 8:
+            kind, size = _HEADER.unpack_from(data, offset)
+            if offset + 8 + size > end:
+                break
+            message = data[offset + 8 : offset + 8 + size]
+            offset += 8 + size
+            space = message.find(b" ")
+            when = _stamp(message[:space]) if space > 0 else None
+            stream = "stderr" if kind == 2 else "stdout"
+            if when is None or message[-1] != 0x0A or stream in pending or message.count(b"\n") != 1:
+                self._frame(stream, message, when, lines)
+            elif self._new(when):  # one whole line, the usual case
+                lines.append(LogLine(stream, when, message[space + 1 : -1].rstrip(b"\r").decode("utf-8", "replace")))
+        self._rest = data[offset:]
         return lines
 
-    def chunk(self, data: bytes) -> list[LogLine]:
-        """A TTY's raw stream, cut anywhere: only whole lines are messages."""
-        self._raw += data
-        *complete, rest = self._raw.split(b"\n")
-        self._raw = bytearray(rest)
-        return [line for m in complete if (line := self._message("stdout", m, complete=True))]
+    def raw(self, chunk: bytes) -> list[LogLine]:
+        """The lines a chunk of a TTY's stream completed."""
+        *complete, self._rest = (self._rest + chunk).split(b"\n")
+        lines: list[LogLine] = []
+        for message in complete:
+            self._message("stdout", message, True, lines)
+        return lines
 
-    def _message(self, stream: str, message: bytes, complete: bool) -> LogLine | None:
-        prefix, _, text = message.partition(b" ")
-        when = _stamp(bytes(prefix))  # a TTY chunk is a bytearray
-        if when is None:  # not timestamped after all: all of it is text
-            text, when = message, time.time_ns()
-        pending = self._pending.pop(stream, None)
-        first, buffer = pending if pending else (when, bytearray())
-        buffer += text
-        if not complete:
-            self._pending[stream] = (first, buffer)
-            return None
-        return LogLine(stream, first, buffer.rstrip(b"\r").decode("utf-8", "replace"))  # type: ignore[arg-type]
+    def stream_ended(self) -> list[LogLine]:
+        """A multiplexed read ended: a frame it cut short counts as a fragment of what it held."""
+        rest, self._rest = self._rest, b""
+        lines: list[LogLine] = []
+        if len(rest) > 8:
+            message = rest[8:]
+            self._frame("stderr" if rest[0] == 2 else "stdout", message, _stamp(message.partition(b" ")[0]), lines)
+        return lines
 
     def flush(self) -> list[LogLine]:
         """Whatever was written without a final newline, at exit."""
-        if self._raw:
-            self._message("stdout", bytes(self._raw), complete=False)
-            self._raw.clear()
+        if self._rest:  # a TTY's last line
+            self._message("stdout", self._rest, False, [])
+            self._rest = b""
         lines = [
-            LogLine(stream, when, bytes(text).rstrip(b"\r").decode("utf-8", "replace"))  # type: ignore[arg-type]
+            LogLine(stream, when, text.rstrip(b"\r").decode("utf-8", "replace"))  # type: ignore[arg-type]
             for stream, (when, text) in self._pending.items()
             if text
         ]
         self._pending.clear()
         return lines
+
+    def _new(self, when: int) -> bool:
+        """Whether a message is new to this reader (a re-read starts with repeats)."""
+        if self._skip:
+            self._skip -= 1
+            return False
+        recent = self._recent
+        recent.append(when)
+        if when > self._newest:
+            self._newest = when
+            horizon = when - 2 * _REREAD_NS  # twice the window: times come somewhat out of order
+            while recent[0] < horizon:
+                recent.popleft()
+        return True
+
+    def _frame(self, stream: str, message: bytes, when: int | None, lines: list[LogLine]) -> None:
+        """The general case: a fragment, the end of a fragmented line, several messages, or no timestamp."""
+        if when is not None and not self._new(when):
+            return
+        *complete, rest = message.split(b"\n")
+        for part in complete:
+            self._message(stream, part, True, lines)
+        if rest:
+            self._message(stream, rest, False, lines)
+
+    def _message(self, stream: str, message: bytes, complete: bool, lines: list[LogLine]) -> None:
+        prefix, space, text = message.partition(b" ")
+        when = _stamp(prefix) if space else None
+        if when is None:  # not timestamped after all: all of it is text
+            text, when = message, time.time_ns()
+        first, so_far = self._pending.pop(stream, (when, b""))
+        text = so_far + text
+        if complete:
+            lines.append(LogLine(stream, first, text.rstrip(b"\r").decode("utf-8", "replace")))  # type: ignore[arg-type]
+        else:
+            self._pending[stream] = (first, text)

@@ -72,6 +72,17 @@ def test_tty_output_is_one_raw_stream(engine: Engine) -> None:
     engine.run(scenario)
 
 
+def test_a_line_cut_by_the_log_driver_comes_back_whole(engine: Engine) -> None:
+    async def scenario(h: Harness) -> None:
+        # Docker's log drivers store a line longer than 16 KiB as several messages, each with its own time.
+        script = "head -c 40000 /dev/zero | tr '\\0' x; echo; echo after; echo err >&2"
+        container_id = await h.run(h.spec("sh", "-c", script))
+        lines = [(line.stream, line.text) async for line in h.backend.logs(container_id)]
+        assert sorted(lines) == sorted([("stdout", "x" * 40000), ("stdout", "after"), ("stderr", "err")])
+
+    engine.run(scenario)
+
+
 def test_partial_lines_are_joined_and_flushed(engine: Engine) -> None:
     async def scenario(h: Harness) -> None:
         container_id = await h.run(h.spec("sh", "-c", "printf 'a'; sleep 0.3; printf 'b\\nc'; sleep 0.3; printf d"))
