@@ -192,17 +192,19 @@ class AwsLogsStream:
             self._add(pending.timestamp, "\n".join(pending.parts))
 
     def _add(self, ms: int, text: str) -> None:
-        for chunk in _split(text):
-            size = len(chunk.encode()) + EVENT_OVERHEAD
-            if self._batch and (len(self._batch) >= MAX_BATCH_EVENTS or self._batch_bytes + size > MAX_BATCH_BYTES):
-                self._send()
-            self._batch.append((ms, chunk))
-            self._batch_bytes += size
+        size = (len(text) if text.isascii() else len(text.encode())) + EVENT_OVERHEAD
+        if size > MAX_EVENT_BYTES + EVENT_OVERHEAD:
+            for chunk in _split(text):
+                self._add(ms, chunk)
+            return
+        if self._batch and (len(self._batch) >= MAX_BATCH_EVENTS or self._batch_bytes + size > MAX_BATCH_BYTES):
+            self._send()
+        self._batch.append((ms, text))
+        self._batch_bytes += size
 
 
 def _split(text: str) -> list[str]:
-    if len(text) * 4 <= MAX_EVENT_BYTES or len(text.encode()) <= MAX_EVENT_BYTES:
-        return [text]
+    """A line longer than an event may be, in pieces of at most ``MAX_EVENT_BYTES`` (moby splits them too)."""
     data = text.encode()
     return [
         data[i : i + MAX_EVENT_BYTES].decode("utf-8", errors="ignore") for i in range(0, len(data), MAX_EVENT_BYTES)

@@ -227,6 +227,7 @@ class ResponseSerializer:
         self.spec = spec
         self.strict = strict
         self.json_version = spec.metadata.get("jsonVersion", "1.0")
+        self._plans: dict[int, dict[str, tuple[type | None, Shape]]] = {}
 
     @property
     def content_type(self) -> str:
@@ -253,7 +254,13 @@ class ResponseSerializer:
             return self._structure(shape, self._expect(value, dict, path), path)
         if kind == "list":
             member, item_path = self.spec.shape(shape["member"]["shape"]), f"{path}[]"
-            return [self._value(member, v, item_path) for v in self._expect(value, list | tuple, path)]
+            items = self._expect(value, list | tuple, path)
+            if member["type"] == "structure":  # most big lists (tasks, log events): one call less per item
+                return [
+                    self._structure(member, v, item_path) if isinstance(v, dict) else self._mismatch(v, item_path, dict)
+                    for v in items
+                ]
+            return [self._value(member, v, item_path) for v in items]
         if kind == "map":
             val_shape = self.spec.shape(shape["value"]["shape"])
             return {k: self._value(val_shape, v, f"{path}.{k}") for k, v in self._expect(value, dict, path).items()}
@@ -277,25 +284,32 @@ class ResponseSerializer:
         return value
 
     def _structure(self, shape: Shape, value: dict[str, Any], path: str) -> dict[str, Any]:
-        members: dict[str, Any] = shape.get("members", {})
+        plan = self._plan(shape)
         out: dict[str, Any] = {}
         for name, raw in value.items():
             if raw is None:
                 continue
-            ref = members.get(name)
-            if ref is None:
+            entry = plan.get(name)
+            if entry is None:
                 if self.strict:
                     raise ShapeError(f"{path}.{name} is not a member of {shape.get('_name', path)}")
                 continue
-            member = self.spec.shapes[ref["shape"]]
-            kind = member["type"]
-            # Strings and integers that already are what the wire carries (most members of big pages, like
-            # 10,000 log events) skip the general path and its per-member path string.
-            if (kind == "string" and type(raw) is str) or (kind in _INT_TYPES and type(raw) is int):
-                out[name] = raw
-            else:
-                out[name] = self._value(member, raw, f"{path}.{name}")
+            wire_type, member = entry
+            out[name] = raw if type(raw) is wire_type else self._value(member, raw, f"{path}.{name}")
         return out
+
+    def _plan(self, shape: Shape) -> dict[str, tuple[type | None, Shape]]:
+        """A structure's members: their shapes, and the Python type that already is the wire form (str for strings,
+        int for integers), so that most members of big pages (like 10,000 log events) skip the general path."""
+        plan = self._plans.get(id(shape))
+        if plan is None:
+            plan = {}
+            for name, ref in shape.get("members", {}).items():
+                member = self.spec.shapes[ref["shape"]]
+                kind = member["type"]
+                plan[name] = (str if kind == "string" else int if kind in _INT_TYPES else None, member)
+            self._plans[id(shape)] = plan
+        return plan
 
     def _expect(self, value: Any, kind: Any, path: str) -> Any:
         if isinstance(value, kind):
