@@ -57,6 +57,11 @@ class MotoService:
         self._load()
         return get_backend(self.name)  # type: ignore[call-overload]
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the service was used since start-up (before that, it holds no state)."""
+        return self._loaded
+
     def _load(self) -> None:
         if not self._loaded:
             self._loaded = True

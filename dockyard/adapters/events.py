@@ -22,6 +22,15 @@ def _deliver_whole_events() -> None:
 SERVICE = MotoService("events", "events", fix=_deliver_whole_events)
 
 
+def default_bus_has_rules(account: str, region: str) -> bool:
+    """Whether an event on the default bus can reach anything (in moto an archive is a rule too). False, without
+    loading moto's EventBridge, while the service was never used."""
+    if not SERVICE.loaded:
+        return False
+    bus = SERVICE.backend(account, region).event_buses.get("default")
+    return bool(bus and bus.rules)
+
+
 def put_event(account: str, region: str, source: str, detail_type: str, resources: list[str], detail: Any) -> None:
     """Publishes one event on the default bus, where the account's rules match it and deliver to targets."""
     entry = {

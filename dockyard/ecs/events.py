@@ -78,6 +78,8 @@ def install(app: App) -> None:
 
     def listener(task: dict[str, Any]) -> None:
         _, _, _, region, account, _ = task["taskArn"].split(":", 5)
+        if not events.default_bus_has_rules(account, region):  # EventBridge would drop it: no need to build it
+            return
         detail = {k: v for k, v in task.items() if k != "tags"}
         try:
             task_state_change(account, region, detail)

@@ -74,6 +74,7 @@ class TmdsListener:
         self.problem: str | None = None
         self._retry: asyncio.Task[None] | None = None
         self._ids: set[str] = set()
+        self._filed: set[str] = set()  # ids with a peer file
 
     async def start(self) -> None:
         self.problem = await asyncio.to_thread(ensure_address)
@@ -107,16 +108,21 @@ class TmdsListener:
 
     def register(self, ids: list[str]) -> None:
         self._ids.update(ids)
+        if self.server is not None:  # the owner answers its own ids; peer files are for an owner elsewhere
+            return
         with contextlib.suppress(OSError):
             PEERS.mkdir(parents=True, exist_ok=True)
             for ident in ids:
                 (PEERS / ident).write_text(str(self.own_port))
+                self._filed.add(ident)
 
     def unregister(self, ids: list[str]) -> None:
         for ident in ids:
             self._ids.discard(ident)
-            with contextlib.suppress(OSError):
-                (PEERS / ident).unlink()
+            if ident in self._filed:
+                self._filed.discard(ident)
+                with contextlib.suppress(OSError):
+                    (PEERS / ident).unlink()
 
     async def close(self) -> None:
         if self._retry is not None:
