@@ -87,11 +87,11 @@ class DockerBackend:
         except aiohttp.ClientConnectionError as exc:
             raise EngineUnavailable(f"Cannot connect to the engine: {exc}") from exc
         async with response:
-            if response.status >= 400:
+            if response.status >= 400:  # as every other container call reports it: ContainerNotFound on a 404
                 text = await response.text()
                 with contextlib.suppress(ValueError):
                     text = json.loads(text).get("message", text)
-                raise aiodocker.DockerError(response.status, text)
+                raise _container_error(aiodocker.DockerError(response.status, text))
             yield response
 
     async def _call(
@@ -347,7 +347,7 @@ class DockerBackend:
             if not follow:
                 break
             # Docker ends a follow when the container stops, at times before it stored the last fragment:
-            # one more read (from the last message seen) gets it. A dropped stream of a live one follows again.
+            # one more read (see LogReader.since) gets it. A dropped stream of a live one follows again.
             if container_id in self._died:
                 follow = False
                 continue
@@ -696,7 +696,7 @@ class LogReader:
     Without a TTY the stream is multiplexed: frames of an 8-byte header (stream, 0, 0, 0, big-endian size) and one
     message, which is its RFC 3339 time, a space, and a line or a fragment the log driver cut (no newline). A TTY's
     output is one raw stream of such messages, cut anywhere. A line's timestamp is that of its first fragment. A
-    re-read starts at the last message's time (``since``) and skips the messages of that time already seen.
+    re-read (``since``) skips the messages it repeats.
     """
 
     def __init__(self) -> None:

@@ -104,6 +104,8 @@ def test_exit_code_from_events(engine: Engine) -> None:
         await h.event(container_id, "destroy")
         with pytest.raises(ContainerNotFound):
             await h.backend.inspect(container_id)
+        with pytest.raises(ContainerNotFound):
+            await anext(aiter(h.backend.logs(container_id)))
         await h.backend.remove(container_id)  # removing what is gone is not an error
 
     engine.run(scenario)
